@@ -1,0 +1,57 @@
+# nazorg: two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO   := .demo
+DEMO_TODAY ?= 2026-03-02
+
+.PHONY: demo test lint typecheck check bench clean install postgres wheel
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Installed stamp: re-install when the project metadata changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# The demo: a fresh SQLite database with the bundled demo organisation, its plan, and the daily
+# run for a fixed demo date. Everything lands in .demo/ so it never touches a real installation.
+demo: install
+	rm -rf $(DEMO)
+	@export NAZORG_DATABASE_URL=sqlite:///$(DEMO)/nazorg.db NAZORG_OUTBOX=$(DEMO)/outbox \
+	        NAZORG_TODAY=$(DEMO_TODAY) NAZORG_USER=demo; \
+	set -e; \
+	$(BIN)/nazorg init; \
+	$(BIN)/nazorg demo load; \
+	$(BIN)/nazorg agenda; \
+	$(BIN)/nazorg run; \
+	echo; echo "Uitnodigingen (.ics) en concepten (.eml) staan in $(DEMO)/outbox"
+
+# PostgreSQL server binaries for the test suite (apt-get when missing and possible).
+postgres:
+	@sh scripts/ensure-postgres.sh
+
+test: install postgres
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff format --check src tests migrations
+
+typecheck: install
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+bench: install postgres
+	$(BIN)/python -m nazorg.bench
+
+wheel: install
+	$(BIN)/python -m pip wheel --no-deps -w dist .
+
+clean:
+	rm -rf $(VENV) $(DEMO) dist build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from nazorg.cli import main
+
+main()
