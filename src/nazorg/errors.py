@@ -37,9 +37,7 @@ class ImportRowsError(ValidationError):
         self.filename = filename
         self.problems = problems
         lines = "; ".join(f"regel {line}: {msg}" for line, msg in problems)
-        super().__init__(
-            f"{filename}: niets geïmporteerd, {len(problems)} foute regel(s): {lines}"
-        )
+        super().__init__(f"{filename}: niets geïmporteerd, {len(problems)} foute regel(s): {lines}")
 
 
 class OutboxError(NazorgError):

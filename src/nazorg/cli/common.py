@@ -1,0 +1,96 @@
+"""What every command needs: settings, the engine, today, now, the actor, and output helpers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+    from nazorg.settings import Settings
+
+
+class Env:
+    """Lazily built context of one command invocation."""
+
+    def __init__(self, config: str | None) -> None:
+        self.config = Path(config) if config else None
+        self._settings: Settings | None = None
+        self._engine: Engine | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from nazorg.settings import load_settings
+
+            self._settings = load_settings(self.config)
+        return self._settings
+
+    def engine(self, *, check: bool = True) -> Engine:
+        if self._engine is None:
+            from nazorg.db import check_schema, make_engine
+
+            self._engine = make_engine(self.settings.database_url)
+            if check:
+                check_schema(self._engine)
+        return self._engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        from nazorg.db import transaction
+
+        with transaction(self.engine()) as session:
+            yield session
+
+    @property
+    def today(self) -> date:
+        from nazorg.clock import today_from_env
+
+        return today_from_env()
+
+    @property
+    def now(self) -> datetime:
+        from nazorg.clock import utc_now
+
+        return utc_now()
+
+    def actor(self, by: str | None) -> str:
+        from nazorg.audit import actor_from_env
+
+        return actor_from_env(by)
+
+
+def env(ctx: typer.Context) -> Env:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Env)
+    return obj
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def parse_date_option(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    from nazorg.clock import parse_date
+
+    return parse_date(value.strip(), option)
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    """A plain text table with columns padded to their widest cell."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+    return "\n".join(lines)

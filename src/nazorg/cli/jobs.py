@@ -1,0 +1,92 @@
+"""Top-level commands: init, agenda, demo, and (with the emitter) run, status and serve."""
+
+from __future__ import annotations
+
+import typer
+
+from nazorg.cli.common import env, parse_date_option, print_json, table
+
+demo_app = typer.Typer(help="De meegeleverde demo-organisatie.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(agenda)
+    app.add_typer(demo_app, name="demo")
+
+
+def init(ctx: typer.Context) -> None:
+    """Maak de database aan of werk hem bij naar de nieuwste versie (veilig om te herhalen)."""
+    from nazorg.db import safe_url, upgrade
+
+    e = env(ctx)
+    before, after = upgrade(e.engine(check=False))
+    where = safe_url(e.settings.database_url)
+    if before == after:
+        typer.echo(f"database {where} is bijgewerkt (versie {after})")
+    elif before is None:
+        typer.echo(f"database {where} aangemaakt (versie {after})")
+    else:
+        typer.echo(f"database {where} bijgewerkt van {before} naar {after}")
+
+
+def agenda(
+    ctx: typer.Context,
+    start: str = typer.Option(None, "--from", help="Vanaf datum (JJJJ-MM-DD); standaard vandaag."),
+    end: str = typer.Option(None, "--to", help="Tot en met datum (JJJJ-MM-DD)."),
+    json: bool = typer.Option(False, "--json", help="Uitvoer als JSON."),
+) -> None:
+    """Toon de geplande gesprekken op datum, met medewerker, leidinggevende en soort."""
+    from nazorg.agenda import agenda as build
+    from nazorg.labels import kind_nl
+
+    e = env(ctx)
+    first = parse_date_option(start, "--from") or e.today
+    last = parse_date_option(end, "--to")
+    with e.transaction() as session:
+        items = build(session, start=first, end=last)
+        data = [item.as_json() for item in items]
+    if json:
+        print_json(data)
+        return
+    if not data:
+        typer.echo("geen geplande gesprekken")
+        return
+    rows = []
+    for item in items:
+        f = item.followup
+        rows.append(
+            [
+                f.start.strftime("%Y-%m-%d"),
+                f.start.strftime("%H:%M"),
+                f"{item.employee.name} ({item.employee.personnel_number})",
+                item.leader.name if item.leader else "(geen)",
+                kind_nl(f.kind) + (" *" if f.late_registration else ""),
+                str(f.id),
+            ]
+        )
+    typer.echo(table(rows, ["Datum", "Tijd", "Medewerker", "Leidinggevende", "Gesprek", "Id"]))
+    if any(item.followup.late_registration for item in items):
+        typer.echo("* verplaatst wegens late registratie")
+
+
+@demo_app.command("load")
+def demo_load(
+    ctx: typer.Context,
+    by: str = typer.Option(None, "--by", help="Wie laadt (anders NAZORG_USER)."),
+) -> None:
+    """Laad de demo-organisatie: één basisteam, vier leidinggevenden, 25 medewerkers, incidenten."""
+    from nazorg import demo
+
+    e = env(ctx)
+    with e.transaction() as session:
+        result = demo.load(
+            session, settings=e.settings, today=e.today, now=e.now, actor=e.actor(by)
+        )
+    typer.echo(
+        f"demo geladen: {result.employees} medewerkers, {result.incidents} incidenten, "
+        f"{result.followups} gesprekken gepland"
+    )
+
+
+__all__ = ["print_json", "table"]

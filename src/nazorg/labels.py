@@ -1,0 +1,34 @@
+"""Words people read for the codes in the database (Dutch; English where asked for)."""
+
+from __future__ import annotations
+
+KIND_NL = {
+    "checkin_1m": "nazorg 1 maand",
+    "checkin_3m": "nazorg 3 maanden",
+    "checkin_6m": "nazorg 6 maanden",
+    "feedback_360": "360-graden feedback",
+    "development_plan": "ontwikkelplan",
+    "ro": "R&O-gesprek",
+}
+
+STATUS_NL = {
+    "planned": "gepland",
+    "held": "gehouden",
+    "declined": "afgezien",
+    "cancelled": "vervallen",
+    "skipped": "overgeslagen",
+}
+
+
+def kind_nl(kind: str) -> str:
+    if kind in KIND_NL:
+        return KIND_NL[kind]
+    if kind.startswith("checkin_") and kind.endswith("m"):
+        return f"nazorg {kind[8:-1]} maanden"
+    if kind.startswith("checkin_") and kind.endswith("d"):
+        return f"nazorg {kind[8:-1]} dagen"
+    return kind
+
+
+def status_nl(status: str) -> str:
+    return STATUS_NL.get(status, status)
