@@ -92,11 +92,12 @@ def _root(
 
 
 def _register() -> None:
-    from nazorg.cli import employee, incident, jobs
+    from nazorg.cli import daily, employee, incident, jobs
 
     app.add_typer(employee.app, name="employee")
     app.add_typer(incident.app, name="incident")
     jobs.register(app)
+    daily.register(app)
 
 
 _register()

@@ -1,0 +1,432 @@
+"""The daily run: emit every calendar version that is due, exactly once.
+
+The run is three small steps that tests call one by one:
+
+1. `decide`: under a database lock, for each follow-up whose `emit_on` has come, compare what
+   should be in people's calendars with the last version sent and record the difference as new
+   versions (`Emission` rows with a frozen `InviteVersion` payload). A REQUEST when the
+   conversation is new or its time or attendees changed, a CANCEL when it is called off or an
+   attendee is removed, nothing when nothing changed. One mechanism for every command.
+2. `write`: render each decided but unwritten version from its payload and write the .ics and
+   .eml atomically; mark it written with an optimistic update, so two concurrent runs never both
+   count it and a run killed halfway leaves it for the next.
+3. `record_run`: keep the start, end, day, counts and outcome of each run for `nazorg status`.
+
+Only rows that are due are read (`emit_on <= today`, `written_at IS NULL`, both indexed), in
+batches, so cost and memory follow the work due and not the history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from nazorg.agenda import conversation_holder
+from nazorg.db import lock_for_emission, transaction
+from nazorg.models import Emission, Employee, FollowUp, Run
+from nazorg.payload import InviteVersion, Person
+from nazorg.planning import HELD, PLANNED
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from nazorg.settings import Settings
+
+BATCH = 500
+INVITE = "invite"
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """One version written by this run (for the summary and --json)."""
+
+    followup_id: int
+    kind: str
+    method: str
+    uid: str
+    sequence: int
+    recipients: tuple[str, ...]
+    ics: str
+    eml: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "followup_id": self.followup_id,
+            "kind": self.kind,
+            "method": self.method,
+            "uid": self.uid,
+            "sequence": self.sequence,
+            "recipients": list(self.recipients),
+            "ics": self.ics,
+            "eml": self.eml,
+        }
+
+
+@dataclass
+class RunReport:
+    today: date
+    run_id: int | None = None
+    decided: int = 0
+    emitted: list[Emitted] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "today": self.today.isoformat(),
+            "run_id": self.run_id,
+            "dry_run": self.dry_run,
+            "decided": self.decided,
+            "emitted": [e.as_json() for e in self.emitted],
+        }
+
+
+# --- step 1: decide ---------------------------------------------------------------------------
+
+
+def _person(employee: Employee) -> Person:
+    return Person(name=employee.name, email=employee.email)
+
+
+def message_id(uid: str, sequence: int, purpose: str = INVITE) -> str:
+    local, _, domain = uid.partition("@")
+    return f"{local}.{sequence}.{purpose}@{domain or 'nazorg'}"
+
+
+def last_version(session: Session, followup_id: int) -> InviteVersion | None:
+    payload = session.exec(
+        select(Emission.payload)
+        .where(Emission.followup_id == followup_id)
+        .where(Emission.purpose == INVITE)
+        .order_by(col(Emission.sequence).desc())
+        .limit(1)
+    ).first()
+    return InviteVersion.from_json(payload) if payload is not None else None
+
+
+def desired_versions(
+    session: Session,
+    followup: FollowUp,
+    last: InviteVersion | None,
+    *,
+    today: date,
+    now: datetime,
+    settings: Settings,
+) -> list[InviteVersion]:
+    """The versions to send so that calendars match the follow-up's state (RFC 5546).
+
+    - open and never sent: a REQUEST (SEQUENCE 0) to the leader and the employee;
+    - open and sent, with a changed time: a REQUEST with the next SEQUENCE;
+    - open and sent, with another leader: a CANCEL to the old leader alone, then a REQUEST to the
+      new leader and the employee (removing an attendee = CANCEL to them + REQUEST to the rest);
+    - closed (held is not a change; declined, cancelled, employee gone) and an open invite out:
+      a CANCEL to everybody in the last version;
+    - otherwise nothing.
+    DTSTAMP never goes back, even if the clock does.
+    """
+    employee = session.get(Employee, followup.employee_number)
+    assert employee is not None
+    holder = conversation_holder(session, employee)
+    mailbox = settings.organizer_for(employee.team_code)
+    organizer = Person(name=mailbox.name, email=str(mailbox.email))
+    dtstamp = max(now, last.dtstamp) if last is not None else now
+    sequence = followup.sequence
+    versions: list[InviteVersion] = []
+
+    def add(
+        method: str, leader: Person, attendees: tuple[Person, ...], times: InviteVersion | FollowUp
+    ) -> None:
+        nonlocal sequence
+        sequence += 1
+        versions.append(
+            InviteVersion(
+                uid=followup.uid,
+                sequence=sequence,
+                method="CANCEL" if method == "CANCEL" else "REQUEST",
+                dtstamp=dtstamp,
+                start=times.start,
+                end=times.end,
+                tzid=followup.tzid,
+                organizer=organizer,
+                leader=leader,
+                employee=_person(employee),
+                attendees=attendees,
+                kind=followup.kind,
+                language=settings.language,
+                message_id=message_id(followup.uid, sequence),
+            )
+        )
+
+    is_open = (
+        followup.status == PLANNED and employee.is_active(followup.due_on) and holder is not None
+    )
+    if not is_open or holder is None:
+        if last is not None and last.method == "REQUEST" and followup.status != HELD:
+            add("CANCEL", last.leader, last.attendees, last)
+        return versions
+
+    leader = _person(holder)
+    wanted = (leader, _person(employee))
+    if last is None or last.method == "CANCEL":
+        add("REQUEST", leader, wanted, followup)
+    elif last.leader.email != leader.email:
+        add("CANCEL", last.leader, (last.leader,), last)
+        add("REQUEST", leader, wanted, followup)
+    elif last.start != followup.start or last.end != followup.end or last.attendees != wanted:
+        add("REQUEST", leader, wanted, followup)
+    return versions
+
+
+def decide(
+    engine: Engine,
+    *,
+    today: date,
+    now: datetime,
+    settings: Settings,
+    run_id: int | None = None,
+    dry_run: bool = False,
+) -> list[Emission]:
+    """Record the versions due today; returns them (in a dry run: what would be recorded).
+
+    Each batch is one transaction holding the emission lock, so two runs never decide the same
+    follow-up: the second one finds `emit_on` cleared by the first. The unique key on
+    (follow-up, purpose, sequence) is the last line of defence.
+    """
+    decided: list[Emission] = []
+    seen: set[int] = set()
+    while True:
+        with Session(engine, expire_on_commit=False) as session:
+            lock_for_emission(session)
+            query = (
+                select(FollowUp)
+                .where(col(FollowUp.emit_on).is_not(None))
+                .where(col(FollowUp.emit_on) <= today)
+                .order_by(col(FollowUp.emit_on), col(FollowUp.id))
+                .limit(BATCH)
+            )
+            if dry_run and seen:
+                query = query.where(col(FollowUp.id).not_in(seen))
+            followups = list(session.exec(query).all())
+            if not followups:
+                session.rollback()
+                return decided
+            for followup in followups:
+                assert followup.id is not None
+                seen.add(followup.id)
+                last = last_version(session, followup.id)
+                for v in desired_versions(
+                    session, followup, last, today=today, now=now, settings=settings
+                ):
+                    emission = Emission(
+                        followup_id=followup.id,
+                        purpose=INVITE,
+                        sequence=v.sequence,
+                        method=v.method,
+                        decided_on=today,
+                        decided_at=now,
+                        payload=v.to_json(),
+                        run_id=run_id,
+                    )
+                    session.add(emission)
+                    decided.append(emission)
+                    followup.sequence = v.sequence
+                followup.emit_on = None
+                followup.updated_at = now
+                session.add(followup)
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+
+
+# --- step 2: write ----------------------------------------------------------------------------
+
+
+class Renderer:
+    """Renders versions to bytes; builds the template environment once per run."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._envs: dict[str, jinja2.Environment] = {}
+
+    def env(self, language: str) -> jinja2.Environment:
+        if language not in self._envs:
+            from nazorg.templating import make_environment
+
+            self._envs[language] = make_environment(language, self._settings.templates_dir)
+        return self._envs[language]
+
+    def render(self, version: InviteVersion) -> tuple[bytes, bytes]:
+        from nazorg.draft import render_eml
+        from nazorg.invite import render_ics
+
+        env = self.env(version.language)
+        ics = render_ics(version, env)
+        return ics, render_eml(version, ics, env)
+
+
+def file_stem(emission: Emission, version: InviteVersion) -> str:
+    """A name that is the same however often the version is written, and sorts sensibly."""
+    return (
+        f"{emission.decided_on.isoformat()}/nazorg-{emission.followup_id}-"
+        f"{version.kind}-{version.sequence:03d}-{version.method.lower()}"
+    )
+
+
+def _pending(engine: Engine, after_id: int) -> list[Emission]:
+    with Session(engine, expire_on_commit=False) as session:
+        rows = session.exec(
+            select(Emission)
+            .where(col(Emission.written_at).is_(None))
+            .where(col(Emission.id) > after_id)
+            .order_by(col(Emission.id))
+            .limit(BATCH)
+        ).all()
+        return list(rows)
+
+
+def pending_emissions(engine: Engine) -> Iterator[Emission]:
+    """Every decided, unwritten version, oldest first, read in batches."""
+    after = 0
+    while True:
+        batch = _pending(engine, after)
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1].id or after
+
+
+def write(engine: Engine, *, outbox: Path, renderer: Renderer, now: datetime) -> list[Emitted]:
+    """Write every pending version to the outbox; returns the ones this process marked written.
+
+    Files are written before they are marked: a crash in between means the next run writes the
+    same bytes again (deterministic rendering), never that a version is lost.
+    """
+    from nazorg.outbox import write_atomic
+
+    written: list[Emitted] = []
+    for emission in pending_emissions(engine):
+        version = InviteVersion.from_json(emission.payload)
+        ics, eml = renderer.render(version)
+        stem = outbox / file_stem(emission, version)
+        ics_path = stem.with_name(stem.name + ".ics")
+        eml_path = stem.with_name(stem.name + ".eml")
+        write_atomic(ics_path, ics)
+        write_atomic(eml_path, eml)
+        with transaction(engine) as session:
+            result = session.execute(
+                update(Emission)
+                .where(col(Emission.id) == emission.id)
+                .where(col(Emission.written_at).is_(None))
+                .values(written_at=now, ics_path=str(ics_path), eml_path=str(eml_path))
+            )
+            mine = result.rowcount == 1  # type: ignore[attr-defined]
+        if mine:
+            written.append(
+                Emitted(
+                    followup_id=emission.followup_id,
+                    kind=version.kind,
+                    method=version.method,
+                    uid=version.uid,
+                    sequence=version.sequence,
+                    recipients=tuple(p.email for p in version.attendees),
+                    ics=str(ics_path),
+                    eml=str(eml_path),
+                )
+            )
+    return written
+
+
+# --- step 3: the run as a whole ---------------------------------------------------------------
+
+
+def start_run(engine: Engine, *, today: date, now: datetime) -> int:
+    with transaction(engine) as session:
+        run = Run(today=today, started_at=now)
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        return run.id
+
+
+def finish_run(
+    engine: Engine, run_id: int, *, now: datetime, decided: int, written: int, error: str | None
+) -> None:
+    with transaction(engine) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        run.finished_at = now
+        run.decided = decided
+        run.written = written
+        run.outcome = "failed" if error else "ok"
+        run.error = error[:2000] if error else None
+        session.add(run)
+
+
+def run_daily(
+    engine: Engine,
+    *,
+    today: date,
+    clock: Any,
+    settings: Settings,
+    dry_run: bool = False,
+) -> RunReport:
+    """One daily run: decide what is due, write it, record the run. `clock()` gives aware UTC."""
+    from nazorg.errors import NazorgError
+
+    report = RunReport(today=today, dry_run=dry_run)
+    if dry_run:
+        for emission in decide(engine, today=today, now=clock(), settings=settings, dry_run=True):
+            version = InviteVersion.from_json(emission.payload)
+            report.emitted.append(
+                Emitted(
+                    emission.followup_id,
+                    version.kind,
+                    version.method,
+                    version.uid,
+                    version.sequence,
+                    tuple(p.email for p in version.attendees),
+                    "",
+                    "",
+                )
+            )
+        report.decided = len(report.emitted)
+        return report
+    run_id = start_run(engine, today=today, now=clock())
+    report.run_id = run_id
+    try:
+        report.decided = len(
+            decide(engine, today=today, now=clock(), settings=settings, run_id=run_id)
+        )
+        report.emitted = write(
+            engine, outbox=settings.outbox_dir, renderer=Renderer(settings), now=clock()
+        )
+    except NazorgError as exc:
+        finish_run(
+            engine,
+            run_id,
+            now=clock(),
+            decided=report.decided,
+            written=len(report.emitted),
+            error=str(exc),
+        )
+        raise
+    except Exception as exc:
+        finish_run(
+            engine,
+            run_id,
+            now=clock(),
+            decided=report.decided,
+            written=len(report.emitted),
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        raise
+    finish_run(
+        engine, run_id, now=clock(), decided=report.decided, written=len(report.emitted), error=None
+    )
+    return report

@@ -1,0 +1,54 @@
+"""The outbox folder: files appear whole or not at all, readable by their owner only."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from nazorg.errors import OutboxError
+
+
+def ensure_dir(path: Path) -> None:
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutboxError(
+            f"outbox-map {path} kan niet worden aangemaakt ({exc.strerror}); "
+            "controleer NAZORG_OUTBOX en de rechten"
+        ) from None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` via a temporary file and a rename, so no reader and no crash ever
+    sees a half-written file; an existing file with the same name is replaced in one step."""
+    ensure_dir(path.parent)
+    fd = -1
+    tmp = ""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            fd = -1
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        tmp = ""
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as exc:
+        raise OutboxError(
+            f"kan {path} niet schrijven ({exc.strerror}); de versie blijft klaarstaan voor de "
+            "volgende run; controleer de ruimte en rechten van NAZORG_OUTBOX"
+        ) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if tmp:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
