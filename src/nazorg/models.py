@@ -102,8 +102,9 @@ class FollowUp(SQLModel, table=True):
     employee_number: str = Field(foreign_key="employee.personnel_number", index=True, max_length=32)
     kind: str = Field(max_length=32)
     due_on: date = Field(index=True)
-    start_local: NaiveDatetime  # wall-clock time in `tzid`, without offset
-    end_local: NaiveDatetime
+    # Wall-clock times in `tzid`, without offset (a TIMESTAMP WITHOUT TIME ZONE on purpose).
+    start_local: NaiveDatetime = Field(sa_column=sa.Column(sa.DateTime(), nullable=False))
+    end_local: NaiveDatetime = Field(sa_column=sa.Column(sa.DateTime(), nullable=False))
     tzid: str = Field(default="Europe/Amsterdam", max_length=64)
     status: str = Field(default="planned", max_length=16, index=True)
     late_registration: bool = False
