@@ -15,8 +15,8 @@ def ensure_dir(path: Path) -> None:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise OutboxError(
-            f"outbox-map {path} kan niet worden aangemaakt ({exc.strerror}); "
-            "controleer NAZORG_OUTBOX en de rechten"
+            f"outbox-map {path} kan niet worden aangemaakt ({exc.strerror}); de versies "
+            "blijven klaarstaan voor de volgende run; controleer NAZORG_OUTBOX en de rechten"
         ) from None
 
 
