@@ -19,13 +19,15 @@ from typer.testing import CliRunner
 pytest_plugins = ["tests.pgserver"]
 
 FIXED_NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
+#: Variables that steer the test PostgreSQL server, not nazorg itself.
+KEEP_ENV = ("NAZORG_PG_BIN", "NAZORG_PG_USER", "NAZORG_TEST_POSTGRES")
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No NAZORG_* variable or user config leaks in from the machine running the tests."""
     for key in list(os.environ):
-        if key.startswith("NAZORG_") and key not in ("NAZORG_PG_BIN", "NAZORG_TEST_POSTGRES"):
+        if key.startswith("NAZORG_") and key not in KEEP_ENV:
             monkeypatch.delenv(key)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("NAZORG_USER", "tester")
