@@ -175,3 +175,8 @@ class AuditEvent(SQLModel, table=True):
     entity_id: str = Field(max_length=64)
     employee_number: str | None = Field(default=None, max_length=32, index=True)
     details: str | None = Field(default=None, max_length=4000)
+
+
+# The tables of other features live in their own modules and register themselves here, so the
+# metadata (and Alembic's view of it) is complete wherever the models are imported.
+from nazorg import delivery_models, privacy_models  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: 7ae8d048594b
+Revision ID: 0001_initial
 Revises:
 Create Date: 2026-11-22 08:15:40.177269
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import nazorg.models
 
-revision: str = "7ae8d048594b"
+revision: str = "0001_initial"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

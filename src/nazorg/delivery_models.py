@@ -1,0 +1,1 @@
+"""Tables of delivery to mail and calendar servers (issue 8)."""
