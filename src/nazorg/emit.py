@@ -75,6 +75,7 @@ class RunReport:
     decided: int = 0
     emitted: list[Emitted] = field(default_factory=list)
     dry_run: bool = False
+    after: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -83,6 +84,7 @@ class RunReport:
             "dry_run": self.dry_run,
             "decided": self.decided,
             "emitted": [e.as_json() for e in self.emitted],
+            **self.after,
         }
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, mo
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from nazorg.delivery import DeliverySettings
 from nazorg.errors import ConfigError
 from nazorg.planning import Plan
 
@@ -71,6 +72,9 @@ class Settings(BaseSettings):
     teams: dict[str, TeamSettings] = Field(default_factory=dict)
     templates_dir: Path | None = None
     run_time: time = time(6, 0)
+    retention_months: int = Field(default=24, ge=1, le=240)
+    purge_in_daily_run: bool = False
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
     @field_validator("language")
     @classmethod

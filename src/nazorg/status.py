@@ -22,6 +22,7 @@ class Status:
     last_ok: Run | None
     due: int
     unwritten: int
+    delivery: dict[str, Any]
 
     @property
     def stale(self) -> bool:
@@ -50,6 +51,7 @@ class Status:
             "due": self.due,
             "unwritten": self.unwritten,
             "stale": self.stale,
+            "delivery": self.delivery,
         }
 
 
@@ -64,4 +66,6 @@ def status(session: Session, *, today: date, now: datetime) -> Status:
     unwritten = session.exec(
         select(func.count()).select_from(Emission).where(col(Emission.written_at).is_(None))
     ).one()
-    return Status(now, last, last_ok, int(due), int(unwritten))
+    from nazorg.delivery import status_summary
+
+    return Status(now, last, last_ok, int(due), int(unwritten), status_summary(session, now=now))

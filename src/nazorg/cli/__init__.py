@@ -92,12 +92,14 @@ def _root(
 
 
 def _register() -> None:
-    from nazorg.cli import daily, employee, incident, jobs
+    from nazorg.cli import daily, delivery, employee, incident, jobs, privacy
 
     app.add_typer(employee.app, name="employee")
     app.add_typer(incident.app, name="incident")
     jobs.register(app)
     daily.register(app)
+    privacy.register(app)
+    delivery.register(app)
 
 
 _register()
