@@ -12,19 +12,38 @@ from nazorg.models import Employee, FollowUp
 from nazorg.planning import PLANNED
 
 
-def conversation_holder(session: Session, employee: Employee) -> Employee | None:
-    """Who holds an employee's conversations: the direct leader, else the team's teamchef."""
+def conversation_holder(
+    session: Session, employee: Employee, on: date | None = None
+) -> Employee | None:
+    """Who holds an employee's conversations: the direct leader, else (no leader, or one who has
+    left by the day `on`) the team's teamchef."""
+
+    def active(person: Employee) -> bool:
+        return on is None or person.is_active(on)
+
     if employee.leader_number:
         leader = session.get(Employee, employee.leader_number)
-        if leader is not None:
+        if leader is not None and active(leader):
             return leader
-    return session.exec(
+    return teamchef(session, employee.team_code, on, exclude=employee.personnel_number)
+
+
+def teamchef(
+    session: Session, team_code: str, on: date | None = None, exclude: str | None = None
+) -> Employee | None:
+    """The head of a team (the first active teamchef by personnel number)."""
+    query = (
         select(Employee)
-        .where(Employee.team_code == employee.team_code)
+        .where(Employee.team_code == team_code)
         .where(Employee.role == "teamchef")
-        .where(Employee.personnel_number != employee.personnel_number)
         .order_by(col(Employee.personnel_number))
-    ).first()
+    )
+    if exclude is not None:
+        query = query.where(Employee.personnel_number != exclude)
+    for person in session.exec(query).all():
+        if on is None or person.is_active(on):
+            return person
+    return None
 
 
 @dataclass(frozen=True)
@@ -89,10 +108,27 @@ def agenda(
         query = query.where(FollowUp.due_on <= end)
     items = []
     for followup, employee, lead in session.exec(query).all():
-        holder = lead if lead is not None else conversation_holder(session, employee)
+        holder = (
+            lead
+            if lead is not None and lead.is_active(followup.due_on)
+            else conversation_holder(session, employee, followup.due_on)
+        )
         items.append(AgendaItem(followup, employee, holder))
     return items
 
 
 def utc_iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
+
+
+def overdue(session: Session, *, today: date, overdue_workdays: int) -> list[AgendaItem]:
+    """Open conversations more than N working days past their date, oldest first."""
+    from nazorg.workdays import WorkCalendar
+
+    calendar = WorkCalendar()
+    items = agenda(session, start=None, end=today)
+    return [
+        item
+        for item in items
+        if calendar.workdays_between(item.followup.due_on, today) > overdue_workdays
+    ]

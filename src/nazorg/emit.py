@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 from nazorg.agenda import conversation_holder
 from nazorg.db import lock_for_emission, transaction
 from nazorg.models import Emission, Employee, FollowUp, Run
-from nazorg.payload import InviteVersion, Person
+from nazorg.payload import EscalationNotice, InviteVersion, Person
 from nazorg.planning import HELD, PLANNED
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 BATCH = 500
 INVITE = "invite"
+ESCALATION = "escalation"
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Emitted:
     uid: str
     sequence: int
     recipients: tuple[str, ...]
-    ics: str
+    ics: str | None  # None for an escalation: a draft without an invite
     eml: str
 
     def as_json(self) -> dict[str, Any]:
@@ -133,7 +134,7 @@ def desired_versions(
     """
     employee = session.get(Employee, followup.employee_number)
     assert employee is not None
-    holder = conversation_holder(session, employee)
+    holder = conversation_holder(session, employee, followup.due_on)
     mailbox = settings.organizer_for(employee.team_code)
     organizer = Person(name=mailbox.name, email=str(mailbox.email))
     dtstamp = max(now, last.dtstamp) if last is not None else now
@@ -246,6 +247,114 @@ def decide(
                 session.commit()
 
 
+def escalation_notice(
+    session: Session,
+    followup: FollowUp,
+    *,
+    today: date,
+    now: datetime,
+    settings: Settings,
+    sequence: int,
+) -> EscalationNotice:
+    """The overdue report for one conversation: to the teamchef of the employee's team and the
+    aftercare mailbox (DOMAIN: the teamchef is the escalation point)."""
+    from nazorg.agenda import teamchef
+    from nazorg.workdays import WorkCalendar
+
+    employee = session.get(Employee, followup.employee_number)
+    assert employee is not None and followup.id is not None
+    holder = conversation_holder(session, employee, followup.due_on)
+    chef = teamchef(session, employee.team_code, today)
+    mailbox = settings.organizer_for(employee.team_code)
+    organizer = Person(name=mailbox.name, email=str(mailbox.email))
+    recipients = ((_person(chef),) if chef is not None else ()) + (organizer,)
+    return EscalationNotice(
+        followup_id=followup.id,
+        uid=followup.uid,
+        dtstamp=now,
+        start=followup.start,
+        tzid=followup.tzid,
+        organizer=organizer,
+        recipients=recipients,
+        employee=_person(employee),
+        leader=_person(holder) if holder is not None else None,
+        kind=followup.kind,
+        workdays_late=WorkCalendar().workdays_between(followup.due_on, today),
+        language=settings.language,
+        message_id=message_id(followup.uid, sequence, ESCALATION),
+    )
+
+
+def decide_escalations(
+    engine: Engine,
+    *,
+    today: date,
+    now: datetime,
+    settings: Settings,
+    run_id: int | None = None,
+    dry_run: bool = False,
+) -> list[Emission]:
+    """Record one escalation for each open conversation that became overdue (`escalate_on`
+    has come); the date is cleared so it is reported once. A conversation moved to a new date
+    and overdue again is reported again (the next sequence)."""
+    from sqlalchemy import func
+
+    decided: list[Emission] = []
+    seen: set[int] = set()
+    while True:
+        with Session(engine, expire_on_commit=False) as session:
+            lock_for_emission(session)
+            query = (
+                select(FollowUp)
+                .where(col(FollowUp.escalate_on).is_not(None))
+                .where(col(FollowUp.escalate_on) <= today)
+                .order_by(col(FollowUp.escalate_on), col(FollowUp.id))
+                .limit(BATCH)
+            )
+            if dry_run and seen:
+                query = query.where(col(FollowUp.id).not_in(seen))
+            followups = list(session.exec(query).all())
+            if not followups:
+                session.rollback()
+                return decided
+            for followup in followups:
+                assert followup.id is not None
+                seen.add(followup.id)
+                if followup.status == PLANNED:
+                    sequence = session.exec(
+                        select(func.count())
+                        .select_from(Emission)
+                        .where(Emission.followup_id == followup.id)
+                        .where(Emission.purpose == ESCALATION)
+                    ).one()
+                    notice = escalation_notice(
+                        session,
+                        followup,
+                        today=today,
+                        now=now,
+                        settings=settings,
+                        sequence=int(sequence),
+                    )
+                    emission = Emission(
+                        followup_id=followup.id,
+                        purpose=ESCALATION,
+                        sequence=int(sequence),
+                        method="ESCALATION",
+                        decided_on=today,
+                        decided_at=now,
+                        payload=notice.to_json(),
+                        run_id=run_id,
+                    )
+                    session.add(emission)
+                    decided.append(emission)
+                followup.escalate_on = None
+                session.add(followup)
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+
+
 # --- step 2: write ----------------------------------------------------------------------------
 
 
@@ -270,6 +379,11 @@ class Renderer:
         env = self.env(version.language)
         ics = render_ics(version, env)
         return ics, render_eml(version, ics, env)
+
+    def render_escalation(self, notice: EscalationNotice) -> bytes:
+        from nazorg.escalation import render_escalation
+
+        return render_escalation(notice, self.env(notice.language))
 
 
 def file_stem(emission: Emission, version: InviteVersion) -> str:
@@ -309,42 +423,89 @@ def write(engine: Engine, *, outbox: Path, renderer: Renderer, now: datetime) ->
     Files are written before they are marked: a crash in between means the next run writes the
     same bytes again (deterministic rendering), never that a version is lost.
     """
-    from nazorg.outbox import write_atomic
-
     written: list[Emitted] = []
     for emission in pending_emissions(engine):
-        version = InviteVersion.from_json(emission.payload)
-        ics, eml = renderer.render(version)
-        stem = outbox / file_stem(emission, version)
-        ics_path = stem.with_name(stem.name + ".ics")
-        eml_path = stem.with_name(stem.name + ".eml")
-        write_atomic(ics_path, ics)
-        write_atomic(eml_path, eml)
+        item = _write_one(emission, outbox=outbox, renderer=renderer)
         with transaction(engine) as session:
             result = session.execute(
                 update(Emission)
                 .where(col(Emission.id) == emission.id)
                 .where(col(Emission.written_at).is_(None))
-                .values(written_at=now, ics_path=str(ics_path), eml_path=str(eml_path))
+                .values(written_at=now, ics_path=item.ics, eml_path=item.eml)
             )
             mine = result.rowcount == 1  # type: ignore[attr-defined]
         if mine:
-            written.append(
-                Emitted(
-                    followup_id=emission.followup_id,
-                    kind=version.kind,
-                    method=version.method,
-                    uid=version.uid,
-                    sequence=version.sequence,
-                    recipients=tuple(p.email for p in version.attendees),
-                    ics=str(ics_path),
-                    eml=str(eml_path),
-                )
-            )
+            written.append(item)
     return written
 
 
+def _write_one(emission: Emission, *, outbox: Path, renderer: Renderer) -> Emitted:
+    from nazorg.outbox import write_atomic
+
+    if emission.purpose == ESCALATION:
+        notice = EscalationNotice.from_json(emission.payload)
+        eml_path = outbox / (
+            f"{emission.decided_on.isoformat()}/nazorg-{emission.followup_id}-"
+            f"{notice.kind}-escalatie-{emission.sequence:03d}.eml"
+        )
+        write_atomic(eml_path, renderer.render_escalation(notice))
+        return Emitted(
+            emission.followup_id,
+            notice.kind,
+            "ESCALATION",
+            notice.uid,
+            emission.sequence,
+            tuple(p.email for p in notice.recipients),
+            None,
+            str(eml_path),
+        )
+    version = InviteVersion.from_json(emission.payload)
+    ics, eml = renderer.render(version)
+    stem = outbox / file_stem(emission, version)
+    ics_path = stem.with_name(stem.name + ".ics")
+    eml_path = stem.with_name(stem.name + ".eml")
+    write_atomic(ics_path, ics)
+    write_atomic(eml_path, eml)
+    return Emitted(
+        emission.followup_id,
+        version.kind,
+        version.method,
+        version.uid,
+        version.sequence,
+        tuple(p.email for p in version.attendees),
+        str(ics_path),
+        str(eml_path),
+    )
+
+
 # --- step 3: the run as a whole ---------------------------------------------------------------
+
+
+def _describe(emission: Emission) -> Emitted:
+    """An emission that was decided but not written (for --dry-run)."""
+    if emission.purpose == ESCALATION:
+        notice = EscalationNotice.from_json(emission.payload)
+        return Emitted(
+            emission.followup_id,
+            notice.kind,
+            "ESCALATION",
+            notice.uid,
+            emission.sequence,
+            tuple(p.email for p in notice.recipients),
+            None,
+            "",
+        )
+    version = InviteVersion.from_json(emission.payload)
+    return Emitted(
+        emission.followup_id,
+        version.kind,
+        version.method,
+        version.uid,
+        version.sequence,
+        tuple(p.email for p in version.attendees),
+        "",
+        "",
+    )
 
 
 def start_run(engine: Engine, *, today: date, now: datetime) -> int:
@@ -379,56 +540,54 @@ def run_daily(
     dry_run: bool = False,
 ) -> RunReport:
     """One daily run: decide what is due, write it, record the run. `clock()` gives aware UTC."""
-    from nazorg.errors import NazorgError
-
     report = RunReport(today=today, dry_run=dry_run)
     if dry_run:
-        for emission in decide(engine, today=today, now=clock(), settings=settings, dry_run=True):
-            version = InviteVersion.from_json(emission.payload)
-            report.emitted.append(
-                Emitted(
-                    emission.followup_id,
-                    version.kind,
-                    version.method,
-                    version.uid,
-                    version.sequence,
-                    tuple(p.email for p in version.attendees),
-                    "",
-                    "",
-                )
-            )
+        now = clock()
+        would = decide(engine, today=today, now=now, settings=settings, dry_run=True)
+        would += decide_escalations(engine, today=today, now=now, settings=settings, dry_run=True)
+        report.emitted = [_describe(emission) for emission in would]
         report.decided = len(report.emitted)
         return report
     run_id = start_run(engine, today=today, now=clock())
     report.run_id = run_id
+    error: str | None = None
     try:
         report.decided = len(
             decide(engine, today=today, now=clock(), settings=settings, run_id=run_id)
         )
+        report.decided += len(
+            decide_escalations(engine, today=today, now=clock(), settings=settings, run_id=run_id)
+        )
         report.emitted = write(
             engine, outbox=settings.outbox_dir, renderer=Renderer(settings), now=clock()
         )
-    except NazorgError as exc:
-        finish_run(
-            engine,
-            run_id,
-            now=clock(),
-            decided=report.decided,
-            written=len(report.emitted),
-            error=str(exc),
-        )
-        raise
     except Exception as exc:
+        from nazorg.errors import NazorgError
+
+        error = str(exc) if isinstance(exc, NazorgError) else f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
         finish_run(
             engine,
             run_id,
             now=clock(),
             decided=report.decided,
             written=len(report.emitted),
-            error=f"{type(exc).__name__}: {exc}",
+            error=error,
         )
-        raise
-    finish_run(
-        engine, run_id, now=clock(), decided=report.decided, written=len(report.emitted), error=None
-    )
+    report.after = after_write(engine, today=today, clock=clock, settings=settings)
     return report
+
+
+def after_write(engine: Engine, *, today: date, clock: Any, settings: Settings) -> dict[str, Any]:
+    """The steps that follow emission: delivery to servers, then erasures and retention.
+
+    They run after the run is recorded as successful: a delivery or purge problem is reported
+    by those steps themselves and never undoes or blocks the emission.
+    """
+    from nazorg import delivery, privacy
+
+    return {
+        "delivery": delivery.after_run(engine, settings=settings, today=today, now=clock()),
+        "privacy": privacy.after_run(engine, settings=settings, today=today, now=clock()),
+    }

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from nazorg import audit
 from nazorg.errors import ImportRowsError, NotFoundError, ValidationError
-from nazorg.models import LEADER_ROLES, ROLES, Employee, Team
+from nazorg.models import LEADER_ROLES, ROLES, Employee, FollowUp, Team
 from nazorg.text import clean_email, clean_line, clean_number, printable
 
 CSV_COLUMNS = ("personnel_number", "name", "email", "team", "leader", "role")
@@ -324,9 +324,24 @@ class EmployeeChange:
 
 
 def update(
-    session: Session, number: str, change: EmployeeChange, *, actor: str, now: datetime
-) -> tuple[Employee, list[str]]:
-    """Change one employee; the same checks as an import. Returns the employee and what changed."""
+    session: Session,
+    number: str,
+    change: EmployeeChange,
+    *,
+    actor: str,
+    now: datetime,
+    today: date,
+) -> tuple[Employee, list[str], list[FollowUp]]:
+    """Change one employee; the same checks as an import.
+
+    Returns the employee, what changed, and the follow-ups whose calendar items must be
+    reconciled: the open, already sent conversations of this employee when their leader or
+    address changed (the new leader gets the REQUEST, the old one a CANCEL), those of the people
+    they lead when their own address changed or they left, and their own conversations on or
+    after the day they leave (cancelled).
+    """
+    from nazorg import followups
+
     employee = get(session, number)
     fields = ("name", "email", "team_code", "leader_number", "role")
     before = {f: getattr(employee, f) for f in fields}
@@ -367,7 +382,19 @@ def update(
             details=f"uit dienst per {change.left_on.isoformat()}",
         )
         changed.append("left_on")
-    return employee, changed
+    touched: list[FollowUp] = []
+    if employee.left_on is not None and "left_on" in changed:
+        touched += followups.cancel_after_leaving(
+            session, employee, actor=actor, today=today, now=now
+        )
+    if {"leader_number", "team_code", "name", "email"} & set(changed):
+        touched += followups.reroute(session, [employee.personnel_number], today=today, now=now)
+    if {"name", "email", "left_on", "role"} & set(changed):
+        led = session.exec(
+            select(Employee.personnel_number).where(Employee.leader_number == number)
+        ).all()
+        touched += followups.reroute(session, list(led), today=today, now=now)
+    return employee, changed, list({f.id: f for f in touched}.values())
 
 
 def list_employees(session: Session, team: str | None = None) -> list[Employee]:

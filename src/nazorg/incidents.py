@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from nazorg import audit
 from nazorg.errors import DuplicateError, NotFoundError, ValidationError
 from nazorg.models import Employee, FollowUp, Incident, IncidentEmployee
-from nazorg.planning import PLANNED, Plan, invite_date, plan_checkins
+from nazorg.planning import PLANNED, Plan, escalation_date, invite_date, plan_checkins
 from nazorg.text import clean_line, clean_note, printable
 from nazorg.workdays import WorkCalendar
 
@@ -124,6 +124,11 @@ def register(
                 late_registration=checkin.late_registration,
                 invite_on=invite_on,
                 emit_on=invite_on if checkin.status == PLANNED else None,
+                escalate_on=(
+                    escalation_date(checkin.due, plan, calendar)
+                    if checkin.status == PLANNED
+                    else None
+                ),
                 created_at=now,
                 updated_at=now,
             )

@@ -111,6 +111,13 @@ class FollowUp(SQLModel, table=True):
     invite_on: date
     emit_on: date | None = Field(default=None, index=True)
     sequence: int = -1  # the SEQUENCE of the last version decided; -1 before the first
+    # The first day the conversation counts as overdue (more than N working days past), while
+    # it is open and not yet escalated; NULL otherwise. Read by the daily run like `emit_on`.
+    escalate_on: date | None = Field(default=None, index=True)
+    outcome: str | None = Field(default=None, max_length=16)  # goed, aandacht, verwezen
+    outcome_note: str | None = Field(default=None, max_length=4000)
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    closed_by: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc())
 

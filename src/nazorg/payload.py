@@ -71,3 +71,51 @@ class InviteVersion:
             message_id=data["message_id"],
             agenda_points=tuple(data.get("agenda_points", ())),
         )
+
+
+@dataclass(frozen=True)
+class EscalationNotice:
+    """An overdue conversation, reported once to the teamchef and the aftercare mailbox.
+
+    Draft only (no invite), and like every draft without any incident detail: who, with whom,
+    which conversation, when it was planned and how many working days late it is.
+    """
+
+    followup_id: int
+    uid: str  # the conversation's UID, for reference
+    dtstamp: datetime  # aware UTC: when the escalation was decided (the Date header)
+    start: datetime  # aware: when the conversation was planned
+    tzid: str
+    organizer: Person  # From: the aftercare mailbox
+    recipients: tuple[Person, ...]  # To: the teamchef (if any) and the aftercare mailbox
+    employee: Person
+    leader: Person | None
+    kind: str
+    workdays_late: int
+    language: str
+    message_id: str
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = asdict(self)
+        for key in ("dtstamp", "start"):
+            data[key] = getattr(self, key).isoformat()
+        return json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> EscalationNotice:
+        data = json.loads(text)
+        return cls(
+            followup_id=data["followup_id"],
+            uid=data["uid"],
+            dtstamp=datetime.fromisoformat(data["dtstamp"]),
+            start=datetime.fromisoformat(data["start"]).astimezone(ZoneInfo(data["tzid"])),
+            tzid=data["tzid"],
+            organizer=Person(**data["organizer"]),
+            recipients=tuple(Person(**p) for p in data["recipients"]),
+            employee=Person(**data["employee"]),
+            leader=Person(**data["leader"]) if data["leader"] else None,
+            kind=data["kind"],
+            workdays_late=data["workdays_late"],
+            language=data["language"],
+            message_id=data["message_id"],
+        )

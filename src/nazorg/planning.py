@@ -34,6 +34,7 @@ class Plan:
     duration: timedelta = timedelta(minutes=45)
     tzid: str = "Europe/Amsterdam"
     lead_days: int = 14
+    overdue_workdays: int = 10
 
     def kind_for(self, months: int) -> str:
         return f"checkin_{months}m"
@@ -110,3 +111,9 @@ def plan_checkins(
 def invite_date(due: date, plan: Plan) -> date:
     """The day the invite goes out: the lead time before the conversation (a calendar date)."""
     return due - timedelta(days=plan.lead_days)
+
+
+def escalation_date(due: date, plan: Plan, calendar: WorkCalendar) -> date:
+    """The first day a conversation not held counts as overdue: more than N working days after
+    its date, i.e. on the (N+1)-th working day after it."""
+    return calendar.add_workdays(due, plan.overdue_workdays + 1)

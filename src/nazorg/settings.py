@@ -128,6 +128,7 @@ class Settings(BaseSettings):
             meeting_time=self.meeting_time,
             duration=timedelta(minutes=self.meeting_minutes),
             lead_days=self.lead_days,
+            overdue_workdays=self.overdue_workdays,
         )
 
     def organizer_for(self, team_code: str) -> Mailbox:

@@ -23,6 +23,7 @@ class Status:
     due: int
     unwritten: int
     delivery: dict[str, Any]
+    overdue: list[dict[str, Any]]
 
     @property
     def stale(self) -> bool:
@@ -51,11 +52,12 @@ class Status:
             "due": self.due,
             "unwritten": self.unwritten,
             "stale": self.stale,
+            "overdue": self.overdue,
             "delivery": self.delivery,
         }
 
 
-def status(session: Session, *, today: date, now: datetime) -> Status:
+def status(session: Session, *, today: date, now: datetime, overdue_workdays: int = 10) -> Status:
     last = session.exec(select(Run).order_by(col(Run.id).desc()).limit(1)).first()
     last_ok = session.exec(
         select(Run).where(Run.outcome == "ok").order_by(col(Run.id).desc()).limit(1)
@@ -66,6 +68,12 @@ def status(session: Session, *, today: date, now: datetime) -> Status:
     unwritten = session.exec(
         select(func.count()).select_from(Emission).where(col(Emission.written_at).is_(None))
     ).one()
+    from nazorg.agenda import overdue
     from nazorg.delivery import status_summary
 
-    return Status(now, last, last_ok, int(due), int(unwritten), status_summary(session, now=now))
+    late = [
+        item.as_json() for item in overdue(session, today=today, overdue_workdays=overdue_workdays)
+    ]
+    return Status(
+        now, last, last_ok, int(due), int(unwritten), status_summary(session, now=now), late
+    )

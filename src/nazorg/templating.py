@@ -32,6 +32,8 @@ from nazorg.errors import ConfigError
 from nazorg.payload import InviteVersion, Person
 
 LANGUAGES = ("nl", "en")
+#: Display names are cut to this many characters (settings allow 200 for the organizer's name).
+MAX_NAME = 200
 
 #: Kinds of the form checkin_<N>m are aftercare check-ins N months after the incident.
 _CHECKIN = re.compile(r"checkin_([1-9][0-9]?)m")
@@ -111,13 +113,29 @@ def one_line(value: str) -> str:
     return " ".join("".join(chars).split())
 
 
+def no_encoded_words(value: str) -> str:
+    """`value` with every `=?` written `= ?`, so no mail reader can take it for an RFC 2047 word.
+
+    Python's email package (3.11.7 here, without the CVE-2024-6923 fix) decodes encoded words in
+    a header value *when it is assigned*: a name `=?utf-8?q?x=0D=0ABcc:_evil@x?=` would become a
+    line break and a Bcc header in the generated message. Real names never contain `=?`.
+    """
+    return value.replace("=?", "= ?")
+
+
 def clean_name(value: str) -> str:
     """A display name that cannot break a calendar parameter or a mail header.
 
-    One line (see `one_line`), and a double quote becomes a single quote: an iCalendar parameter
-    value may be quoted but can never contain DQUOTE, so this is the only safe spelling.
+    One line (see `one_line`); a double quote becomes a single quote (an iCalendar parameter value
+    may be quoted but can never contain DQUOTE, so this is the only safe spelling); and `=?` is
+    broken up (see `no_encoded_words`). Longer than MAX_NAME characters is cut with an ellipsis:
+    a mail header line may not exceed 998 octets, and no real name comes near this. The same
+    cleaned name is used in the .ics and the .eml.
     """
-    return one_line(value).replace('"', "'")
+    name = one_line(value)
+    if len(name) > MAX_NAME:
+        name = name[: MAX_NAME - 1].rstrip() + "…"
+    return no_encoded_words(name.replace('"', "'"))
 
 
 def check_email(value: str) -> str:

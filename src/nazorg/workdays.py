@@ -29,7 +29,7 @@ def add_months(start: date, months: int) -> date:
 def _dutch_holidays() -> Any:
     import holidays
 
-    return holidays.country_holidays("NL")
+    return holidays.country_holidays("NL", language="nl")
 
 
 class WorkCalendar:

@@ -92,10 +92,11 @@ def _root(
 
 
 def _register() -> None:
-    from nazorg.cli import daily, delivery, employee, incident, jobs, privacy
+    from nazorg.cli import daily, delivery, employee, followup, incident, jobs, privacy
 
     app.add_typer(employee.app, name="employee")
     app.add_typer(incident.app, name="incident")
+    app.add_typer(followup.app, name="followup")
     jobs.register(app)
     daily.register(app)
     privacy.register(app)

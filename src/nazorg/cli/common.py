@@ -94,3 +94,19 @@ def table(rows: list[list[str]], header: list[str]) -> str:
         for row in [header, *rows]
     ]
     return "\n".join(lines)
+
+
+def describe_pending(pending: list[Any]) -> list[str]:
+    """Lines saying what the next daily run will send (nazorg.followups.Pending)."""
+    lines = []
+    for p in pending:
+        if p.method is None:
+            lines.append(
+                f"gesprek {p.followup_id}: uitnodiging gaat uit op {p.send_on.isoformat()}"
+            )
+        else:
+            lines.append(
+                f"volgende run: gesprek {p.followup_id}: {p.method} (volgnummer {p.sequence}) "
+                f"aan {', '.join(p.recipients)}"
+            )
+    return lines or ["volgende run: niets te versturen"]

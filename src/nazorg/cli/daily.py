@@ -58,7 +58,9 @@ def status(
 
     e = env(ctx)
     with e.transaction() as session:
-        result = build(session, today=e.today, now=e.now)
+        result = build(
+            session, today=e.today, now=e.now, overdue_workdays=e.settings.overdue_workdays
+        )
         data = result.as_json()
     if json:
         print_json(data)
@@ -72,6 +74,12 @@ def status(
         typer.echo("laatste geslaagde run: " + (ok["finished_at"] if ok else "nooit"))
         typer.echo(f"klaar om te maken:     {data['due']} gesprek(ken)")
         typer.echo(f"nog te schrijven:      {data['unwritten']} versie(s)")
+        typer.echo(f"te laat:               {len(data['overdue'])} gesprek(ken)")
+        for item in data["overdue"]:
+            typer.echo(
+                f"  gesprek {item['id']}: {item['employee_name']} ({item['employee']}), "
+                f"{item['kind']}, gepland {item['due']}, leidinggevende {item['leader_name']}"
+            )
     if result.stale:
         typer.echo(
             "fout: de laatste geslaagde run is ouder dan 26 uur; controleer cron of 'nazorg serve'",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from nazorg.cli.common import env, parse_date_option, print_json, table
+from nazorg.cli.common import describe_pending, env, parse_date_option, print_json, table
 
 app = typer.Typer(help="Medewerkers en hun leidinggevenden.", no_args_is_help=True)
 
@@ -122,15 +122,24 @@ def update(
         role=role,
         left_on=parse_date_option(left_on, "--left-on"),
     )
+    from nazorg.followups import preview
+
+    today, now = e.today, e.now
     with e.transaction() as session:
-        employee, changed = employees.update(session, number, change, actor=e.actor(by), now=e.now)
+        employee, changed, touched = employees.update(
+            session, number, change, actor=e.actor(by), now=now, today=today
+        )
         data = _employee_json(employee)
+        pending = preview(session, touched, today=today, now=now, settings=e.settings)
     if json:
-        print_json({**data, "changed": changed})
-    elif changed:
+        print_json({**data, "changed": changed, "next_run": [p.as_json() for p in pending]})
+        return
+    if changed:
         typer.echo(f"medewerker {data['personnel_number']} bijgewerkt: {', '.join(changed)}")
     else:
         typer.echo(f"medewerker {data['personnel_number']}: niets gewijzigd")
+    if pending:
+        typer.echo("\n".join(describe_pending(pending)))
 
 
 @app.command("list")

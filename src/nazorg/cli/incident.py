@@ -154,3 +154,49 @@ def show(
     typer.echo(f"geregistreerd:  {data['registered_by']}, {data['registered_at']}")
     typer.echo(f"notitie:        {data['note'] or '-'}")
     typer.echo(table(rows, FOLLOWUP_HEADER))
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    incident_id: int = typer.Argument(..., help="Nummer van het incident."),
+    date: str = typer.Option(..., "--date", help="Gecorrigeerde datum (JJJJ-MM-DD)."),
+    by: str = typer.Option(None, "--by", help="Wie corrigeert (anders NAZORG_USER)."),
+    json: bool = JSON,
+) -> None:
+    """Corrigeer de datum van een incident; nog niet gehouden gesprekken worden herpland."""
+    from nazorg import followups
+    from nazorg.agenda import followup_json
+    from nazorg.cli.common import describe_pending
+    from nazorg.workdays import WorkCalendar
+
+    e = env(ctx)
+    occurred = parse_date_option(date, "--date")
+    assert occurred is not None
+    today, now = e.today, e.now
+    with e.transaction() as session:
+        changed = followups.replan_incident(
+            session,
+            incident_id,
+            occurred_on=occurred,
+            actor=e.actor(by),
+            today=today,
+            now=now,
+            plan=e.settings.plan(),
+            calendar=WorkCalendar(),
+        )
+        pending = followups.preview(session, changed, today=today, now=now, settings=e.settings)
+        rows = followup_rows(list(changed))
+        data = [followup_json(f) for f in changed]
+    if json:
+        print_json(
+            {
+                "incident_id": incident_id,
+                "followups": data,
+                "next_run": [p.as_json() for p in pending],
+            }
+        )
+        return
+    typer.echo(f"incident {incident_id}: datum {occurred.isoformat()}; opnieuw gepland:")
+    typer.echo(table(rows, FOLLOWUP_HEADER))
+    typer.echo("\n".join(describe_pending(pending)))

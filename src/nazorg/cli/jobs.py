@@ -34,23 +34,32 @@ def agenda(
     ctx: typer.Context,
     start: str = typer.Option(None, "--from", help="Vanaf datum (JJJJ-MM-DD); standaard vandaag."),
     end: str = typer.Option(None, "--to", help="Tot en met datum (JJJJ-MM-DD)."),
+    overdue: bool = typer.Option(
+        False, "--overdue", help="Alleen gesprekken die te laat zijn (niet gehouden)."
+    ),
     json: bool = typer.Option(False, "--json", help="Uitvoer als JSON."),
 ) -> None:
     """Toon de geplande gesprekken op datum, met medewerker, leidinggevende en soort."""
     from nazorg.agenda import agenda as build
+    from nazorg.agenda import overdue as build_overdue
     from nazorg.labels import kind_nl
 
     e = env(ctx)
     first = parse_date_option(start, "--from") or e.today
     last = parse_date_option(end, "--to")
     with e.transaction() as session:
-        items = build(session, start=first, end=last)
+        if overdue:
+            items = build_overdue(
+                session, today=e.today, overdue_workdays=e.settings.overdue_workdays
+            )
+        else:
+            items = build(session, start=first, end=last)
         data = [item.as_json() for item in items]
     if json:
         print_json(data)
         return
     if not data:
-        typer.echo("geen geplande gesprekken")
+        typer.echo("geen gesprekken te laat" if overdue else "geen geplande gesprekken")
         return
     rows = []
     for item in items:

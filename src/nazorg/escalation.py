@@ -1,0 +1,69 @@
+"""The overdue escalation draft: to the teamchef and the aftercare mailbox, no invite.
+
+Rendered like the other drafts (same header hygiene, deterministic bytes), from the templates
+`escalation_subject.txt`, `escalation.txt` and `escalation.html`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+import jinja2
+
+from nazorg.draft import POLICY, _address, _message_id, _text_part
+from nazorg.payload import EscalationNotice
+from nazorg.templating import (
+    checkin_months,
+    clean_person,
+    local_time,
+    no_encoded_words,
+    render_block,
+    render_line,
+)
+
+
+def escalation_context(notice: EscalationNotice) -> dict[str, Any]:
+    """What the templates may use: people, conversation, date and lateness; nothing else."""
+    start = local_time(notice.start, notice.tzid)
+    return {
+        "kind": notice.kind,
+        "checkin_months": checkin_months(notice.kind),
+        "organizer": clean_person(notice.organizer),
+        "recipients": tuple(clean_person(p) for p in notice.recipients),
+        "employee": clean_person(notice.employee),
+        "leader": clean_person(notice.leader) if notice.leader else None,
+        "start": start,
+        "end": start,
+        "workdays_late": notice.workdays_late,
+        "addressees": tuple(clean_person(p) for p in notice.recipients[:1]),
+    }
+
+
+def render_escalation(notice: EscalationNotice, env: jinja2.Environment) -> bytes:
+    ctx = escalation_context(notice)
+    subject = no_encoded_words(render_line(env, "escalation_subject.txt", ctx))
+    ctx = {**ctx, "subject": subject}
+    text = render_block(env, "escalation.txt", ctx)
+    html = render_block(env, "escalation.html", ctx)
+    digest = hashlib.sha256(notice.to_json().encode("utf-8")).hexdigest()[:32]
+
+    msg = EmailMessage(policy=POLICY)
+    msg["From"] = _address(ctx["organizer"])
+    msg["To"] = [_address(p) for p in ctx["recipients"]]
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(notice.dtstamp.astimezone(UTC))
+    msg["Message-ID"] = _message_id(notice.message_id)
+    msg["MIME-Version"] = "1.0"
+    msg["X-Unsent"] = "1"
+    msg["Content-Type"] = "multipart/alternative"
+    msg.attach(_text_part(text, "plain"))
+    msg.attach(_text_part(html, "html"))
+    msg.set_boundary(f"=_nazorg_alt_{digest}")
+    return msg.as_bytes(policy=POLICY)
+
+
+__all__ = ["render_escalation"]
