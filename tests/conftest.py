@@ -60,7 +60,8 @@ def engine(database_url: str) -> Iterator[Any]:
 def settings(database_url: str, tmp_path: Path) -> Any:
     from nazorg.settings import Settings
 
-    return Settings(database_url=database_url, outbox=tmp_path / "outbox")
+    # Check-in tests see only check-ins; tests of the leadership cycles switch them on.
+    return Settings(database_url=database_url, outbox=tmp_path / "outbox", cycle_kinds=())
 
 
 @dataclass
@@ -85,6 +86,7 @@ def cli(tmp_path: Path) -> Cli:
         "NAZORG_OUTBOX": str(tmp_path / "outbox"),
         "NAZORG_TODAY": "2026-03-02",
         "NAZORG_USER": "tester",
+        "NAZORG_CYCLE_KINDS": "[]",
     }
     runner = Cli(env, CliRunner())
     result = runner("init")
@@ -151,6 +153,6 @@ def register(
             today=today,
             now=FIXED_NOW,
             kinds=settings.incident_kinds,
-            plan=settings.plan(),
+            plan=settings.plan(kind),
             calendar=WorkCalendar(),
         )

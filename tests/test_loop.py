@@ -99,7 +99,7 @@ def test_request_update_and_cancel_of_one_conversation_form_a_valid_chain(world:
         actor="TCO",
         today=date(2026, 2, 23),
         now=world.clock(),
-        plan=world.settings.plan(),
+        plan_for=world.settings.plan,
         calendar=CAL,
     )
     sent += world.run(date(2026, 2, 23))
@@ -265,7 +265,7 @@ def test_reschedule_refuses_days_off_and_the_past(world: World, at: str, message
             actor="TCO",
             today=date(2026, 3, 2),
             now=world.clock(),
-            plan=world.settings.plan(),
+            plan_for=world.settings.plan,
             calendar=CAL,
         )
 
@@ -280,7 +280,7 @@ def test_a_corrected_incident_date_replans_and_updates_what_was_sent(world: Worl
         actor="TCO",
         today=date(2026, 2, 23),
         now=world.clock(),
-        plan=world.settings.plan(),
+        plan_for=world.settings.plan,
         calendar=CAL,
     )
     assert [(f.id, f.due_on) for f in changed] == [

@@ -196,7 +196,7 @@ def test_a_read_only_outbox_fails_the_run_and_keeps_the_version_pending(
     register(team, settings, occurred=date(2026, 2, 2), today=date(2026, 2, 3))
     blocked = settings.outbox_dir.parent / "file-not-dir"
     blocked.write_text("x")
-    bad = Settings(database_url=settings.database_url, outbox=blocked / "outbox")
+    bad = Settings(database_url=settings.database_url, outbox=blocked / "outbox", cycle_kinds=())
     with pytest.raises(OutboxError, match="klaarstaan voor de volgende run"):
         run_daily(team, today=date(2026, 2, 20), clock=clock_at(), settings=bad)
     with Session(team) as session:

@@ -6,11 +6,8 @@ Revises: 0002_followup_loop
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-import sqlmodel  # noqa: F401
-from alembic import op  # noqa: F401
-
-import nazorg.models  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0003_cycles"
 down_revision: str | None = "0002_followup_loop"
@@ -19,8 +16,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("followup", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("cycle_year", sa.Integer(), nullable=True))
+        batch_op.create_unique_constraint(
+            "uq_followup_cycle", ["employee_number", "kind", "cycle_year"]
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("followup", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_followup_cycle", type_="unique")
+        batch_op.drop_column("cycle_year")

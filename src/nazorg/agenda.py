@@ -107,7 +107,12 @@ def agenda(
     if end is not None:
         query = query.where(FollowUp.due_on <= end)
     items = []
+    from nazorg.cycles import SELF_KINDS
+
     for followup, employee, lead in session.exec(query).all():
+        if followup.kind in SELF_KINDS:  # a leader's own 360 round or development plan
+            items.append(AgendaItem(followup, employee, employee))
+            continue
         holder = (
             lead
             if lead is not None and lead.is_active(followup.due_on)

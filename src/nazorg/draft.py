@@ -13,10 +13,19 @@ Rules (RFC 5322, RFC 2045-2047, RFC 6047 and /work/shared/INTEROP.md):
 - The MIME boundaries are derived from a hash of the version and the ics (deterministic), and
   can never occur in a body: text parts are quoted-printable and calendar parts base64, and
   neither encoding can produce the `=_` that every boundary starts with.
-- The whole message is 7-bit ASCII with CRLF line ends: non-ASCII names are RFC 2047 encoded.
-- No injection: display names are cleaned (no control characters or line breaks), addresses are
-  checked and refused (ValueError) when they contain anything unusual, and the HTML body is
-  autoescaped by its template environment.
+- The whole message is 7-bit ASCII with CRLF line ends, header lines at most 78 characters for
+  any name nazorg accepts.
+- No injection: display names are cleaned (no control characters, line breaks or `=?`),
+  addresses are checked and refused (ValueError), the HTML body is autoescaped by its template
+  environment, and the generated header block is read back and refused unless it holds exactly
+  the headers and recipients written.
+
+The top-level headers are encoded here, not by the `email` package's header folder. That folder
+(CPython 3.11) splits a display name over several RFC 2047 encoded words and can drop the space
+at the split (`000¡¡ 0¡¡` reads back as `000¡¡0¡¡` in RFC-conforming readers), decodes encoded
+words in assigned values (a header injection without the CVE-2024-6923 fix), and its output
+changes between Python releases, which would break the golden files. The body parts still use the
+`email` package: their headers hold no user text.
 """
 
 from __future__ import annotations
@@ -24,21 +33,31 @@ from __future__ import annotations
 import base64
 import email.policy
 import hashlib
+import re
+from collections.abc import Iterable
 from datetime import UTC
-from email.headerregistry import Address
-from email.message import EmailMessage, Message, MIMEPart
+from email.message import Message, MIMEPart
 from email.parser import BytesHeaderParser
-from email.policy import SMTP
 from email.utils import format_datetime
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from nazorg.invite import utc_stamp
 from nazorg.payload import InviteVersion, Person
-from nazorg.templating import no_encoded_words, one_line, render_block, render_line, template_context
+from nazorg.templating import (
+    no_encoded_words,
+    one_line,
+    render_block,
+    render_line,
+    template_context,
+)
 
-#: Output policy: RFC 5322 with CRLF line ends, headers folded at 78, no raw UTF-8 in headers.
-POLICY = SMTP
+if TYPE_CHECKING:  # jinja2 is only needed to render, and the caller made the environment
+    import jinja2
+
+#: Output policy: CRLF line ends, 78-character lines, and header values that are already encoded
+#: (every top-level header here) are written exactly as given, never re-folded.
+POLICY = email.policy.SMTP.clone(refold_source="none")
+MAX_LINE = 78
 ATTACHMENT_NAME = "invite.ics"
 #: The top-level headers of every draft, in this order.
 HEADERS = (
@@ -52,10 +71,82 @@ HEADERS = (
     "Content-Type",
 )
 
+#: A display name that can be written as plain atoms (RFC 5322 atext and single spaces).
+_ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+#: The METHOD line of the VCALENDAR (the only METHOD property in an .ics from render_ics).
+_ICS_METHOD = re.compile(rb"\r\nMETHOD:([A-Z]+)\r\n")
+#: UTF-8 octets per encoded word: `=?utf-8?b?` + 56 base64 characters + `?=` is 68 characters,
+#: so even `Subject: ` plus one word stays within 78.
+_WORD_OCTETS = 42
 
-def _address(person: Person) -> Address:
-    """A header address from a cleaned person (templating.clean_person did the checks)."""
-    return Address(display_name=person.name, addr_spec=person.email)
+
+def _encoded_words(text: str) -> list[str]:
+    """`text` as RFC 2047 base64 encoded words, split only between characters.
+
+    Every character, spaces included, is inside a word: readers ignore the white space between
+    adjacent encoded words (RFC 2047 6.2), so the folds between them add nothing and lose nothing.
+    """
+    chunks: list[bytes] = []
+    chunk = b""
+    for ch in text:
+        octets = ch.encode("utf-8")
+        if chunk and len(chunk) + len(octets) > _WORD_OCTETS:
+            chunks.append(chunk)
+            chunk = b""
+        chunk += octets
+    if chunk:
+        chunks.append(chunk)
+    return [f"=?utf-8?b?{base64.b64encode(c).decode('ascii')}?=" for c in chunks]
+
+
+def _plain(text: str) -> bool:
+    """True when `text` can be written as is: printable ASCII words that fit on a line."""
+    return all(0x20 <= ord(ch) < 0x7F for ch in text) and all(
+        len(word) <= MAX_LINE - 2 for word in text.split(" ")
+    )
+
+
+def _phrase(name: str) -> list[str]:
+    """A display name as header tokens: atoms, one quoted string, or encoded words."""
+    if _ATOMS.fullmatch(name) and _plain(name):
+        return name.split(" ")
+    if _plain(name):
+        return ['"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"']
+    return _encoded_words(name)
+
+
+def _fold(name: str, tokens: Iterable[str]) -> str:
+    """`name: tokens...`, one space between tokens, a fold (CRLF SP) instead of a space where a
+    line would pass 78 characters. The first token always stays on the header's own line."""
+    lines: list[str] = []
+    line = f"{name}:"
+    first = True
+    for token in tokens:
+        if first or len(line) + 1 + len(token) <= MAX_LINE:
+            line += " " + token
+        else:
+            lines.append(line)
+            line = " " + token
+        first = False
+    lines.append(line)
+    return "\r\n".join(lines)[len(name) + 2 :]
+
+
+def _addresses(name: str, people: Iterable[Person]) -> str:
+    """An address-list header value: `Display Name <address>, ...` (a bare address if no name)."""
+    tokens: list[str] = []
+    people = list(people)
+    for i, person in enumerate(people):
+        angle = f"<{person.email}>" if person.name else person.email
+        if i < len(people) - 1:
+            angle += ","
+        tokens += [*(_phrase(person.name) if person.name else []), angle]
+    return _fold(name, tokens)
+
+
+def _subject(subject: str) -> str:
+    """An unstructured header value: plain words when printable ASCII, else encoded words."""
+    return _fold("Subject", subject.split(" ") if _plain(subject) else _encoded_words(subject))
 
 
 def _message_id(value: str) -> str:
@@ -63,9 +154,10 @@ def _message_id(value: str) -> str:
     if (
         not value
         or one_line(value) != value
-        or any(ch in value for ch in " <>\"\\()[],;:")
+        or any(ch in value for ch in ' <>"\\()[],;:')
         or value.count("@") != 1
         or not value.isascii()
+        or len(value) > MAX_LINE - 16
     ):
         raise ValueError(f"ongeldige Message-ID: {value!r}")
     return f"<{value}>"
@@ -119,8 +211,12 @@ def render_eml(version: InviteVersion, ics: bytes, env: jinja2.Environment) -> b
     """
     ctx = template_context(version)
     method = version.method.upper()
-    if method not in ("REQUEST", "CANCEL"):
-        raise ValueError(f"onbekende METHOD {version.method!r}")
+    found = _ICS_METHOD.search(ics)
+    if method not in ("REQUEST", "CANCEL") or not found or found.group(1).decode() != method:
+        raise ValueError(
+            f"METHOD van de versie ({version.method!r}) en van de .ics "
+            f"({found.group(1).decode() if found else None!r}) moeten gelijk zijn"
+        )
     utc_stamp(version.dtstamp)  # refuses a naive DTSTAMP, as the ics does
     subject = no_encoded_words(render_line(env, "subject.txt", ctx))
     ctx = {**ctx, "subject": subject}
@@ -128,25 +224,25 @@ def render_eml(version: InviteVersion, ics: bytes, env: jinja2.Environment) -> b
     html = render_block(env, "email.html", ctx)
     mixed_boundary, alt_boundary = _boundaries(version, ics)
 
-    msg = EmailMessage(policy=POLICY)
-    msg["From"] = _address(ctx["organizer"])
-    msg["To"] = [_address(p) for p in ctx["attendees"]]
-    msg["Subject"] = subject
+    # A compat32 Message stores header values as given; POLICY writes them unchanged.
+    msg = Message()
+    msg["From"] = _addresses("From", [ctx["organizer"]])
+    msg["To"] = _addresses("To", ctx["attendees"])
+    msg["Subject"] = _subject(subject)
     msg["Date"] = format_datetime(version.dtstamp.astimezone(UTC))
     msg["Message-ID"] = _message_id(version.message_id)
     msg["MIME-Version"] = "1.0"
     msg["X-Unsent"] = "1"
-    msg["Content-Type"] = "multipart/mixed"
+    msg["Content-Type"] = f'multipart/mixed;\r\n boundary="{mixed_boundary}"'
 
     alternative = MIMEPart(policy=POLICY)
     alternative["Content-Type"] = "multipart/alternative"
     alternative.attach(_text_part(text, "plain"))
     alternative.attach(_text_part(html, "html"))
     alternative.attach(_calendar_part(ics, method))  # type: ignore[arg-type]
+    alternative.set_boundary(alt_boundary)
     msg.attach(alternative)
     msg.attach(_attachment_part(ics))
-    msg.set_boundary(mixed_boundary)
-    alternative.set_boundary(alt_boundary)
     data = msg.as_bytes(policy=POLICY)
     _verify_headers(data, ctx["attendees"])
     return data

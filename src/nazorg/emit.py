@@ -77,6 +77,7 @@ class RunReport:
     emitted: list[Emitted] = field(default_factory=list)
     dry_run: bool = False
     after: dict[str, Any] = field(default_factory=dict)
+    generated: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +85,7 @@ class RunReport:
             "run_id": self.run_id,
             "dry_run": self.dry_run,
             "decided": self.decided,
+            "generated": self.generated,
             "emitted": [e.as_json() for e in self.emitted],
             **self.after,
         }
@@ -97,8 +99,11 @@ def _person(employee: Employee) -> Person:
 
 
 def message_id(uid: str, sequence: int, purpose: str = INVITE) -> str:
+    """A Message-ID that is the same for the same version, and short enough for one header line
+    (the UID's dashes dropped; `inv` or `esc` for the purpose)."""
     local, _, domain = uid.partition("@")
-    return f"{local}.{sequence}.{purpose}@{domain or 'nazorg'}"
+    tag = "esc" if purpose == ESCALATION else "inv"
+    return f"{local.replace('-', '')}.{sequence}.{tag}@{domain or 'nazorg'}"
 
 
 def last_version(session: Session, followup_id: int) -> InviteVersion | None:
@@ -130,13 +135,23 @@ def desired_versions(
     - closed (held is not a change; declined, cancelled, employee gone) and an open invite out:
       a CANCEL to everybody in the last version;
     - otherwise nothing.
+    A leader's own 360-degree and development-plan items go to the leader alone, from the HR
+    mailbox; an R&O invite carries the violence agenda point when it applies.
     DTSTAMP never goes back, even if the clock does.
     """
+    from nazorg.cycles import SELF_KINDS
+
     employee = session.get(Employee, followup.employee_number)
     assert employee is not None
-    holder = conversation_holder(session, employee, followup.due_on)
-    mailbox = settings.organizer_for(employee.team_code)
+    own_item = followup.kind in SELF_KINDS
+    holder = employee if own_item else conversation_holder(session, employee, followup.due_on)
+    mailbox = (
+        settings.hr_mailbox_for(employee.team_code)
+        if own_item
+        else settings.organizer_for(employee.team_code)
+    )
     organizer = Person(name=mailbox.name, email=str(mailbox.email))
+    agenda_points = _agenda_points(session, followup, settings)
     dtstamp = max(now, last.dtstamp) if last is not None else now
     sequence = followup.sequence
     versions: list[InviteVersion] = []
@@ -162,6 +177,7 @@ def desired_versions(
                 kind=followup.kind,
                 language=settings.language,
                 message_id=message_id(followup.uid, sequence),
+                agenda_points=agenda_points if method != "CANCEL" else (),
             )
         )
 
@@ -174,7 +190,7 @@ def desired_versions(
         return versions
 
     leader = _person(holder)
-    wanted = (leader, _person(employee))
+    wanted = (leader,) if own_item else (leader, _person(employee))
     if last is None or last.method == "CANCEL":
         add("REQUEST", leader, wanted, followup)
     elif last.leader.email != leader.email:
@@ -183,6 +199,16 @@ def desired_versions(
     elif last.start != followup.start or last.end != followup.end or last.attendees != wanted:
         add("REQUEST", leader, wanted, followup)
     return versions
+
+
+def _agenda_points(session: Session, followup: FollowUp, settings: Settings) -> tuple[str, ...]:
+    """Extra agenda points of an invite: for R&O, violence met since the previous R&O."""
+    from nazorg.cycles import RO, violence_agenda_point, violence_since_last_ro
+
+    if followup.kind != RO:
+        return ()
+    count = violence_since_last_ro(session, followup, violence_kinds=settings.violence_kinds)
+    return (violence_agenda_point(count, settings.language),) if count else ()
 
 
 def decide(
@@ -508,6 +534,20 @@ def _describe(emission: Emission) -> Emitted:
     )
 
 
+def generate_cycles(engine: Engine, *, today: date, now: datetime, settings: Settings) -> int:
+    """Create the leadership-cycle items within the horizon (once each), under the same lock as
+    deciding, so concurrent runs do not both try."""
+    from nazorg.cycles import generate
+    from nazorg.workdays import WorkCalendar
+
+    with transaction(engine) as session:
+        lock_for_emission(session)
+        created = generate(
+            session, today=today, now=now, settings=settings, calendar=WorkCalendar()
+        )
+        return len(created)
+
+
 def start_run(engine: Engine, *, today: date, now: datetime) -> int:
     with transaction(engine) as session:
         run = Run(today=today, started_at=now)
@@ -552,6 +592,7 @@ def run_daily(
     report.run_id = run_id
     error: str | None = None
     try:
+        report.generated = generate_cycles(engine, today=today, now=clock(), settings=settings)
         report.decided = len(
             decide(engine, today=today, now=clock(), settings=settings, run_id=run_id)
         )

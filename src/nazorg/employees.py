@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from nazorg import audit
 from nazorg.errors import ImportRowsError, NotFoundError, ValidationError
 from nazorg.models import LEADER_ROLES, ROLES, Employee, FollowUp, Team
+from nazorg.planning import Plan
 from nazorg.text import clean_email, clean_line, clean_number, printable
 
 CSV_COLUMNS = ("personnel_number", "name", "email", "team", "leader", "role")
@@ -331,6 +332,7 @@ def update(
     actor: str,
     now: datetime,
     today: date,
+    plan: Plan | None = None,
 ) -> tuple[Employee, list[str], list[FollowUp]]:
     """Change one employee; the same checks as an import.
 
@@ -386,6 +388,19 @@ def update(
     if employee.left_on is not None and "left_on" in changed:
         touched += followups.cancel_after_leaving(
             session, employee, actor=actor, today=today, now=now
+        )
+    if "role" in changed and employee.role not in LEADER_ROLES:
+        from nazorg.cycles import cancel_leader_items
+
+        touched += cancel_leader_items(session, employee, today=today, now=now)
+    if "leader_number" in changed:
+        from nazorg.cycles import reslot_unsent_ro
+        from nazorg.planning import Plan
+        from nazorg.workdays import WorkCalendar
+
+        session.flush()
+        reslot_unsent_ro(
+            session, employee, today=today, now=now, plan=plan or Plan(), calendar=WorkCalendar()
         )
     if {"leader_number", "team_code", "name", "email"} & set(changed):
         touched += followups.reroute(session, [employee.personnel_number], today=today, now=now)

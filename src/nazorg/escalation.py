@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import format_datetime
 from typing import Any
 
 import jinja2
 
-from nazorg.draft import POLICY, _address, _message_id, _text_part
+from nazorg.draft import POLICY, _addresses, _message_id, _subject, _text_part
 from nazorg.payload import EscalationNotice
 from nazorg.templating import (
     checkin_months,
@@ -51,18 +51,18 @@ def render_escalation(notice: EscalationNotice, env: jinja2.Environment) -> byte
     html = render_block(env, "escalation.html", ctx)
     digest = hashlib.sha256(notice.to_json().encode("utf-8")).hexdigest()[:32]
 
-    msg = EmailMessage(policy=POLICY)
-    msg["From"] = _address(ctx["organizer"])
-    msg["To"] = [_address(p) for p in ctx["recipients"]]
-    msg["Subject"] = subject
+    boundary = f"=_nazorg_alt_{digest}"
+    msg = Message()
+    msg["From"] = _addresses("From", [ctx["organizer"]])
+    msg["To"] = _addresses("To", ctx["recipients"])
+    msg["Subject"] = _subject(subject)
     msg["Date"] = format_datetime(notice.dtstamp.astimezone(UTC))
     msg["Message-ID"] = _message_id(notice.message_id)
     msg["MIME-Version"] = "1.0"
     msg["X-Unsent"] = "1"
-    msg["Content-Type"] = "multipart/alternative"
+    msg["Content-Type"] = f'multipart/alternative;\r\n boundary="{boundary}"'
     msg.attach(_text_part(text, "plain"))
     msg.attach(_text_part(html, "html"))
-    msg.set_boundary(f"=_nazorg_alt_{digest}")
     return msg.as_bytes(policy=POLICY)
 
 

@@ -7,7 +7,7 @@ the difference (emit.desired_versions). No command sends or cancels anything its
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -196,7 +196,7 @@ def reschedule(
     actor: str,
     today: date,
     now: datetime,
-    plan: Plan,
+    plan_for: Callable[[str | None], Plan],
     calendar: WorkCalendar,
 ) -> FollowUp:
     """Move a conversation to a new time (Europe/Amsterdam wall clock), keeping its length.
@@ -218,6 +218,8 @@ def reschedule(
     if day < today or (day == today and start < now):
         raise ValidationError(f"{start.strftime('%Y-%m-%d %H:%M')} ligt in het verleden")
     actor = clean_line(actor, "--by", 200)
+    incident = session.get(Incident, followup.incident_id) if followup.incident_id else None
+    plan = plan_for(incident.kind if incident is not None else None)
     length = followup.end - followup.start
     old = followup.start
     followup.start_local = start.replace(tzinfo=None)
@@ -292,7 +294,7 @@ def replan_incident(
     actor: str,
     today: date,
     now: datetime,
-    plan: Plan,
+    plan_for: Callable[[str | None], Plan],
     calendar: WorkCalendar,
 ) -> list[FollowUp]:
     """A corrected incident date: the check-ins not yet held are planned again with the rules
@@ -306,6 +308,7 @@ def replan_incident(
             f"(vandaag is {today.isoformat()})"
         )
     actor = clean_line(actor, "--by", 200)
+    plan = plan_for(incident.kind)
     old = incident.occurred_on
     incident.occurred_on = occurred_on
     session.add(incident)

@@ -26,8 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from nazorg.payload import InviteVersion, Person
 from nazorg.templating import (
@@ -38,6 +37,9 @@ from nazorg.templating import (
     render_line,
     template_context,
 )
+
+if TYPE_CHECKING:  # jinja2 is only needed to render, and the caller made the environment
+    import jinja2
 
 PRODID = "-//nazorg//nazorg 0.1//NL"
 SUPPORTED_TZID = "Europe/Amsterdam"

@@ -95,12 +95,18 @@ class FollowUp(SQLModel, table=True):
     """
 
     __tablename__ = "followup"
+    __table_args__ = (
+        # A leadership-cycle item exists once per employee, kind and cycle year (incident
+        # check-ins have no cycle year; NULLs never collide).
+        sa.UniqueConstraint("employee_number", "kind", "cycle_year", name="uq_followup_cycle"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     uid: str = Field(max_length=128, unique=True)
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     employee_number: str = Field(foreign_key="employee.personnel_number", index=True, max_length=32)
     kind: str = Field(max_length=32)
+    cycle_year: int | None = None  # feedback_360, development_plan, ro: the cycle's year
     due_on: date = Field(index=True)
     # Wall-clock times in `tzid`, without offset (a TIMESTAMP WITHOUT TIME ZONE on purpose).
     start_local: NaiveDatetime = Field(sa_column=sa.Column(sa.DateTime(), nullable=False))

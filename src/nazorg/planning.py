@@ -30,6 +30,7 @@ class Plan:
     """How check-ins are planned: months after the incident, time of day, length, lead time."""
 
     offsets_months: tuple[int, ...] = (1, 3, 6)
+    offsets_days: tuple[int, ...] = ()  # earlier contacts in days, e.g. (3,)
     meeting_time: time = time(10, 0)
     duration: timedelta = timedelta(minutes=45)
     tzid: str = "Europe/Amsterdam"
@@ -38,6 +39,12 @@ class Plan:
 
     def kind_for(self, months: int) -> str:
         return f"checkin_{months}m"
+
+    def offsets(self, incident_date: date) -> list[tuple[str, date]]:
+        """Each check-in's kind and nominal date (before moving off days off), in date order."""
+        items = [(f"checkin_{d}d", incident_date + timedelta(days=d)) for d in self.offsets_days]
+        items += [(self.kind_for(m), add_months(incident_date, m)) for m in self.offsets_months]
+        return sorted(set(items), key=lambda item: (item[1], item[0]))
 
 
 @dataclass(frozen=True)
@@ -79,32 +86,23 @@ def plan_checkins(
       already falls on that day, it is the catch-up and the missed ones are all skipped.
     """
     earliest = calendar.add_workdays(registered_on, LATE_NOTICE_WORKDAYS)
-    nominal = [(m, add_months(incident_date, m)) for m in sorted(set(plan.offsets_months))]
-    moved = [(m, n, calendar.on_or_after(n)) for m, n in nominal]
+    moved = [(kind, n, calendar.on_or_after(n)) for kind, n in plan.offsets(incident_date)]
     missed = [item for item in moved if item[2] < earliest]
     regular = [item for item in moved if item[2] >= earliest]
     catch_up_taken = bool(regular) and regular[0][2] == earliest
 
     result: list[PlannedCheckin] = []
-    for index, (months, nominal_due, due) in enumerate(missed):
+    for index, (kind, nominal_due, due) in enumerate(missed):
         is_last_missed = index == len(missed) - 1
         if is_last_missed and not catch_up_taken:
             start, end = meeting(earliest, plan)
-            result.append(
-                PlannedCheckin(
-                    plan.kind_for(months), earliest, start, end, PLANNED, True, nominal_due
-                )
-            )
+            result.append(PlannedCheckin(kind, earliest, start, end, PLANNED, True, nominal_due))
         else:
             start, end = meeting(due, plan)
-            result.append(
-                PlannedCheckin(plan.kind_for(months), due, start, end, SKIPPED, True, nominal_due)
-            )
-    for months, nominal_due, due in regular:
+            result.append(PlannedCheckin(kind, due, start, end, SKIPPED, True, nominal_due))
+    for kind, nominal_due, due in regular:
         start, end = meeting(due, plan)
-        result.append(
-            PlannedCheckin(plan.kind_for(months), due, start, end, PLANNED, False, nominal_due)
-        )
+        result.append(PlannedCheckin(kind, due, start, end, PLANNED, False, nominal_due))
     return result
 
 

@@ -52,6 +52,38 @@ class TeamSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     organizer: Mailbox | None = None
+    feedback_month: int | None = Field(default=None, ge=1, le=12)
+    ro_month: int | None = Field(default=None, ge=1, le=12)
+
+
+class PlanSettings(BaseModel):
+    """The follow-up plan of one incident kind; anything not set comes from the global plan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    months: tuple[int, ...] | None = None
+    days: tuple[int, ...] | None = None  # earlier contacts, e.g. [3] (TRiM's first contact)
+    meeting_time: time | None = None
+    meeting_minutes: int | None = Field(default=None, ge=5, le=480)
+    lead_days: int | None = Field(default=None, ge=0, le=120)
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, value: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if value is not None and (
+            any(m < 1 or m > 36 for m in value) or len(set(value)) != len(value)
+        ):
+            raise ValueError("geef verschillende maanden tussen 1 en 36, bijvoorbeeld [1, 3, 6]")
+        return tuple(sorted(value)) if value is not None else None
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if value is not None and (
+            any(d < 1 or d > 27 for d in value) or len(set(value)) != len(value)
+        ):
+            raise ValueError("geef verschillende dagen tussen 1 en 27, bijvoorbeeld [3]")
+        return tuple(sorted(value)) if value is not None else None
 
 
 class Settings(BaseSettings):
@@ -72,6 +104,14 @@ class Settings(BaseSettings):
     teams: dict[str, TeamSettings] = Field(default_factory=dict)
     templates_dir: Path | None = None
     run_time: time = time(6, 0)
+    plans: dict[str, PlanSettings] = Field(default_factory=dict)
+    cycle_kinds: tuple[str, ...] = ("feedback_360", "development_plan", "ro")
+    feedback_month: int = Field(default=3, ge=1, le=12)
+    ro_month: int = Field(default=9, ge=1, le=12)
+    development_plan_weeks: int = Field(default=6, ge=1, le=26)
+    cycle_horizon_months: int = Field(default=12, ge=1, le=24)
+    hr_organizer: Mailbox | None = None
+    violence_kinds: tuple[str, ...] = ("geweld",)
     retention_months: int = Field(default=24, ge=1, le=240)
     purge_in_daily_run: bool = False
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
@@ -96,6 +136,26 @@ class Settings(BaseSettings):
         if not value or any(not k.strip() for k in value):
             raise ValueError("geef minstens één soort incident")
         return value
+
+    @field_validator("cycle_kinds")
+    @classmethod
+    def _cycle_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        known = ("feedback_360", "development_plan", "ro")
+        for kind in value:
+            if kind not in known:
+                raise ValueError(f"onbekende cyclus '{kind}'; kies uit {', '.join(known)}")
+        return value
+
+    @model_validator(mode="after")
+    def _plans_name_known_kinds(self) -> Settings:
+        for key in self.plans:
+            if key not in self.incident_kinds:
+                raise ValueError(
+                    f"plans.{key}: onbekende soort incident; kies uit {', '.join(self.incident_kinds)}"
+                )
+            if self.plans[key].months == () and not self.plans[key].days:
+                raise ValueError(f"plans.{key}: een plan zonder gesprekken; geef months of days")
+        return self
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
@@ -122,14 +182,29 @@ class Settings(BaseSettings):
         assert self.outbox is not None
         return self.outbox
 
-    def plan(self) -> Plan:
+    def plan(self, kind: str | None = None) -> Plan:
+        """The plan for an incident kind: its own entries under [plans.<kind>], the rest global."""
+        own = self.plans.get(kind) if kind is not None else None
+        own = own or PlanSettings()
         return Plan(
-            offsets_months=self.checkin_months,
-            meeting_time=self.meeting_time,
-            duration=timedelta(minutes=self.meeting_minutes),
-            lead_days=self.lead_days,
+            offsets_months=own.months if own.months is not None else self.checkin_months,
+            offsets_days=own.days or (),
+            meeting_time=own.meeting_time or self.meeting_time,
+            duration=timedelta(minutes=own.meeting_minutes or self.meeting_minutes),
+            lead_days=own.lead_days if own.lead_days is not None else self.lead_days,
             overdue_workdays=self.overdue_workdays,
         )
+
+    def feedback_month_for(self, team_code: str) -> int:
+        team = self.teams.get(team_code)
+        return team.feedback_month if team and team.feedback_month else self.feedback_month
+
+    def ro_month_for(self, team_code: str) -> int:
+        team = self.teams.get(team_code)
+        return team.ro_month if team and team.ro_month else self.ro_month
+
+    def hr_mailbox_for(self, team_code: str) -> Mailbox:
+        return self.hr_organizer or self.organizer_for(team_code)
 
     def organizer_for(self, team_code: str) -> Mailbox:
         team = self.teams.get(team_code)
@@ -166,8 +241,10 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
         return Settings(**values)
     except PydanticValidationError as exc:
         error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "?"
         message = error["msg"].removeprefix("Value error, ")
+        where = ".".join(str(p) for p in error["loc"])
+        if not where and ": " in message:  # a check across settings names its entry itself
+            where, message = message.split(": ", 1)
         source = f" in {config}" if config is not None else ""
         raise ConfigError(
             f"ongeldige instelling '{where}'{source} (of NAZORG_{where.upper().replace('.', '__')}): {message}"

@@ -109,7 +109,7 @@ def reschedule(
             actor=e.actor(by),
             today=e.today,
             now=e.now,
-            plan=e.settings.plan(),
+            plan_for=e.settings.plan,
             calendar=WorkCalendar(),
         )
         _report(

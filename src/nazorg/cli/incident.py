@@ -65,7 +65,7 @@ def add(
             today=e.today,
             now=e.now,
             kinds=settings.incident_kinds,
-            plan=settings.plan(),
+            plan=settings.plan(kind.strip()),
             calendar=WorkCalendar(),
             force=force,
         )
@@ -182,7 +182,7 @@ def update(
             actor=e.actor(by),
             today=today,
             now=now,
-            plan=e.settings.plan(),
+            plan_for=e.settings.plan,
             calendar=WorkCalendar(),
         )
         pending = followups.preview(session, changed, today=today, now=now, settings=e.settings)

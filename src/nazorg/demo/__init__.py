@@ -55,7 +55,7 @@ def load(
             today=registered,
             now=now,
             kinds=settings.incident_kinds,
-            plan=settings.plan(),
+            plan=settings.plan(item["kind"]),
             calendar=calendar,
         )
         count += 1

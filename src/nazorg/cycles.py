@@ -1,0 +1,383 @@
+"""Leadership cycles: the yearly 360-degree feedback, the development plan after it, and R&O.
+
+The plan of approach (recommendations 2, 4 and 5) asks every leader for a 360-degree feedback
+round once a year followed by a personal development plan, and a yearly R&O conversation for
+every employee in which violence met at work is discussed. These are follow-ups like check-ins,
+so they reach calendars through the same daily run; they are generated here, once per employee,
+kind and cycle year (a unique key makes that hold even for concurrent runs).
+"""
+
+from __future__ import annotations
+
+import calendar as monthcal
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from nazorg.agenda import conversation_holder
+from nazorg.incidents import new_uid
+from nazorg.models import LEADER_ROLES, Employee, FollowUp, Incident, IncidentEmployee, Team
+from nazorg.planning import CANCELLED, PLANNED, Plan, escalation_date, invite_date, meeting
+from nazorg.workdays import WorkCalendar, add_months
+
+if TYPE_CHECKING:
+    from nazorg.settings import Settings
+
+FEEDBACK_360 = "feedback_360"
+DEVELOPMENT_PLAN = "development_plan"
+RO = "ro"
+#: Items a leader has with nobody but themselves: the invite goes to the leader alone.
+SELF_KINDS = (FEEDBACK_360, DEVELOPMENT_PLAN)
+CYCLE_KINDS = (*SELF_KINDS, RO)
+
+
+def workdays_of_month(year: int, month: int, calendar: WorkCalendar) -> list[date]:
+    last = monthcal.monthrange(year, month)[1]
+    return [day for d in range(1, last + 1) if calendar.is_workday(day := date(year, month, d))]
+
+
+def feedback_day(year: int, month: int, calendar: WorkCalendar) -> date:
+    """The 360-degree feedback round starts on the first working day of the cycle month."""
+    return workdays_of_month(year, month, calendar)[0]
+
+
+def ro_slot(
+    year: int, month: int, index: int, calendar: WorkCalendar, plan: Plan
+) -> tuple[datetime, datetime]:
+    """The `index`-th R&O conversation of one leader in the cycle month.
+
+    A leader's conversations are spread over the working days of the month, one a day at the
+    plan's time; a leader with more people than working days gets a second round an hour later.
+    """
+    days = workdays_of_month(year, month, calendar)
+    day = days[index % len(days)]
+    start, end = meeting(day, plan)
+    shift = timedelta(hours=index // len(days))
+    tz = ZoneInfo(plan.tzid)
+    return (
+        (start.replace(tzinfo=None) + shift).replace(tzinfo=tz),
+        (end.replace(tzinfo=None) + shift).replace(tzinfo=tz),
+    )
+
+
+@dataclass(frozen=True)
+class Generated:
+    followups: list[FollowUp]
+
+
+def _new_item(
+    employee: Employee,
+    kind: str,
+    year: int,
+    start: datetime,
+    end: datetime,
+    *,
+    plan: Plan,
+    calendar: WorkCalendar,
+    now: datetime,
+) -> FollowUp:
+    due = start.date()
+    invite_on = invite_date(due, plan)
+    return FollowUp(
+        uid=new_uid(),
+        incident_id=None,
+        employee_number=employee.personnel_number,
+        kind=kind,
+        cycle_year=year,
+        due_on=due,
+        start_local=start.replace(tzinfo=None),
+        end_local=end.replace(tzinfo=None),
+        tzid=plan.tzid,
+        status=PLANNED,
+        invite_on=invite_on,
+        emit_on=invite_on,
+        escalate_on=escalation_date(due, plan, calendar) if kind == RO else None,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _have(session: Session, kind: str, year: int) -> set[str]:
+    return set(
+        session.exec(
+            select(FollowUp.employee_number)
+            .where(FollowUp.kind == kind)
+            .where(FollowUp.cycle_year == year)
+        ).all()
+    )
+
+
+def generate(
+    session: Session, *, today: date, now: datetime, settings: Settings, calendar: WorkCalendar
+) -> list[FollowUp]:
+    """Create the cycle items whose cycle month starts within the horizon, once each.
+
+    Eligible on the item's own day: a 360-degree round for every active leader (role
+    leidinggevende or teamchef) and, six weeks later, the development-plan reminder; an R&O
+    conversation for every active employee who has someone to hold it. Nothing is planned in the
+    past: someone who becomes a leader after this year's round starts joins from the next cycle
+    month.
+    """
+    plan = settings.plan()
+    horizon = add_months(today, settings.cycle_horizon_months)
+    created: list[FollowUp] = []
+    teams = list(session.exec(select(Team.code).order_by(col(Team.code))).all())
+    for year in (today.year, today.year + 1):
+        have_360 = _have(session, FEEDBACK_360, year)
+        have_ro = _have(session, RO, year)
+        ro_count: dict[str, int] = {}
+        for team in teams:
+            start_360 = feedback_day(year, settings.feedback_month_for(team), calendar)
+            if FEEDBACK_360 in settings.cycle_kinds and today <= start_360 <= horizon:
+                created += _generate_360(
+                    session,
+                    team,
+                    year,
+                    start_360,
+                    have_360,
+                    plan=plan,
+                    calendar=calendar,
+                    settings=settings,
+                    now=now,
+                )
+            ro_month = settings.ro_month_for(team)
+            if (
+                RO in settings.cycle_kinds
+                and today <= workdays_of_month(year, ro_month, calendar)[-1]
+                and date(year, ro_month, 1) <= horizon
+            ):
+                created += _generate_ro(
+                    session,
+                    team,
+                    year,
+                    ro_month,
+                    have_ro,
+                    ro_count,
+                    today=today,
+                    plan=plan,
+                    calendar=calendar,
+                    now=now,
+                )
+    for item in created:
+        session.add(item)
+    return created
+
+
+def _generate_360(
+    session: Session,
+    team: str,
+    year: int,
+    start_day: date,
+    have: set[str],
+    *,
+    plan: Plan,
+    calendar: WorkCalendar,
+    settings: Settings,
+    now: datetime,
+) -> list[FollowUp]:
+    created = []
+    leaders = session.exec(
+        select(Employee)
+        .where(Employee.team_code == team)
+        .where(col(Employee.role).in_(LEADER_ROLES))
+        .order_by(col(Employee.personnel_number))
+    ).all()
+    plan_day = calendar.on_or_after(start_day + timedelta(weeks=settings.development_plan_weeks))
+    for leader in leaders:
+        if leader.personnel_number in have or not leader.is_active(start_day):
+            continue
+        start, end = meeting(start_day, plan)
+        created.append(
+            _new_item(leader, FEEDBACK_360, year, start, end, plan=plan, calendar=calendar, now=now)
+        )
+        if DEVELOPMENT_PLAN in settings.cycle_kinds and leader.is_active(plan_day):
+            start, end = meeting(plan_day, plan)
+            created.append(
+                _new_item(
+                    leader,
+                    DEVELOPMENT_PLAN,
+                    year,
+                    start,
+                    end,
+                    plan=plan,
+                    calendar=calendar,
+                    now=now,
+                )
+            )
+    return created
+
+
+def _generate_ro(
+    session: Session,
+    team: str,
+    year: int,
+    month: int,
+    have: set[str],
+    ro_count: dict[str, int],
+    *,
+    today: date,
+    plan: Plan,
+    calendar: WorkCalendar,
+    now: datetime,
+) -> list[FollowUp]:
+    created = []
+    people = session.exec(
+        select(Employee).where(Employee.team_code == team).order_by(col(Employee.personnel_number))
+    ).all()
+    month_days = workdays_of_month(year, month, calendar)
+    for employee in people:
+        if employee.personnel_number in have:
+            continue
+        holder = conversation_holder(session, employee, month_days[0])
+        if holder is None or not employee.is_active(month_days[0]):
+            continue
+        number = holder.personnel_number
+        if number not in ro_count:
+            ro_count[number] = _ro_items_held_by(session, number, year)
+        index = ro_count[number]
+        start, end = ro_slot(year, month, index, calendar, plan)
+        while start.date() < today and index < ro_count[number] + len(month_days):
+            index += 1  # joined mid-month: the first free day from today
+            start, end = ro_slot(year, month, index, calendar, plan)
+        if start.date() < today:
+            continue
+        ro_count[number] = index + 1
+        created.append(
+            _new_item(employee, RO, year, start, end, plan=plan, calendar=calendar, now=now)
+        )
+    return created
+
+
+def _ro_items_held_by(session: Session, leader_number: str, year: int) -> int:
+    """How many R&O items of this cycle year the people led by this leader already have."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(FollowUp)
+            .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
+            .where(Employee.leader_number == leader_number)
+            .where(FollowUp.kind == RO)
+            .where(FollowUp.cycle_year == year)
+        ).one()
+    )
+
+
+def violence_since_last_ro(
+    session: Session, followup: FollowUp, *, violence_kinds: tuple[str, ...]
+) -> int:
+    """The number of incidents of a violence kind the employee had since their previous R&O
+    conversation (or, without one, in the year before this one), up to this conversation."""
+    previous = session.exec(
+        select(FollowUp.due_on)
+        .where(FollowUp.employee_number == followup.employee_number)
+        .where(FollowUp.kind == RO)
+        .where(col(FollowUp.due_on) < followup.due_on)
+        .where(FollowUp.status != CANCELLED)
+        .order_by(col(FollowUp.due_on).desc())
+        .limit(1)
+    ).first()
+    since = previous if previous is not None else add_months(followup.due_on, -12)
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Incident)
+            .join(IncidentEmployee, col(IncidentEmployee.incident_id) == col(Incident.id))
+            .where(IncidentEmployee.employee_number == followup.employee_number)
+            .where(col(Incident.kind).in_(violence_kinds))
+            .where(col(Incident.occurred_on) > since)
+            .where(col(Incident.occurred_on) <= followup.due_on)
+        ).one()
+    )
+
+
+def violence_agenda_point(count: int, language: str) -> str:
+    """The R&O agenda point about violence: only a number, never what happened."""
+    if language == "en":
+        return (
+            f"Violence at work: {count} incident(s) involving violence since the previous R&O "
+            "conversation. Discuss the use of force and what can be learned from it."
+        )
+    return (
+        f"Geweld in het werk: {count} incident(en) met geweld sinds het vorige R&O-gesprek. "
+        "Bespreek het gebruik van geweld en wat ervan te leren valt."
+    )
+
+
+def cancel_leader_items(
+    session: Session, employee: Employee, *, today: date, now: datetime
+) -> list[FollowUp]:
+    """Someone who is no longer a leader has no open 360-degree or development-plan items."""
+    from nazorg.followups import touch
+
+    changed = []
+    for f in session.exec(
+        select(FollowUp)
+        .where(FollowUp.employee_number == employee.personnel_number)
+        .where(col(FollowUp.kind).in_(SELF_KINDS))
+        .where(FollowUp.status == PLANNED)
+    ).all():
+        f.status = CANCELLED
+        f.closed_at = now
+        touch(f, today=today, now=now)
+        session.add(f)
+        changed.append(f)
+    return changed
+
+
+def reslot_unsent_ro(
+    session: Session,
+    employee: Employee,
+    *,
+    today: date,
+    now: datetime,
+    plan: Plan,
+    calendar: WorkCalendar,
+) -> list[FollowUp]:
+    """A new leader gets the employee's not yet sent R&O conversation in a free slot of their
+    own month, so two of their conversations never share an hour. Sent ones keep their time
+    (they are re-sent to the new leader as they are)."""
+    changed = []
+    for f in session.exec(
+        select(FollowUp)
+        .where(FollowUp.employee_number == employee.personnel_number)
+        .where(FollowUp.kind == RO)
+        .where(FollowUp.status == PLANNED)
+        .where(FollowUp.sequence < 0)
+    ).all():
+        assert f.cycle_year is not None
+        holder = conversation_holder(session, employee, f.due_on)
+        if holder is None:
+            continue
+        taken = {
+            other.start_local
+            for other in session.exec(
+                select(FollowUp)
+                .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
+                .where(Employee.leader_number == holder.personnel_number)
+                .where(FollowUp.kind == RO)
+                .where(FollowUp.cycle_year == f.cycle_year)
+                .where(FollowUp.status == PLANNED)
+                .where(FollowUp.id != f.id)
+            ).all()
+        }
+        if f.start_local not in taken:
+            continue
+        month = f.due_on.month
+        for index in range(len(workdays_of_month(f.cycle_year, month, calendar)) * 3):
+            start, end = ro_slot(f.cycle_year, month, index, calendar, plan)
+            if start.date() >= today and start.replace(tzinfo=None) not in taken:
+                f.start_local = start.replace(tzinfo=None)
+                f.end_local = end.replace(tzinfo=None)
+                f.due_on = start.date()
+                f.invite_on = invite_date(f.due_on, plan)
+                f.emit_on = f.invite_on
+                f.escalate_on = escalation_date(f.due_on, plan, calendar)
+                f.updated_at = now
+                session.add(f)
+                changed.append(f)
+                break
+    return changed
