@@ -28,8 +28,7 @@ demo: install
 	$(BIN)/nazorg init; \
 	$(BIN)/nazorg demo load; \
 	$(BIN)/nazorg agenda; \
-	$(BIN)/nazorg run; \
-	echo; echo "Uitnodigingen (.ics) en concepten (.eml) staan in $(DEMO)/outbox"
+	$(BIN)/nazorg run
 
 # PostgreSQL server binaries for the test suite (apt-get when missing and possible).
 postgres:

@@ -82,7 +82,7 @@ def test_a_year_of_daily_runs_with_joiners_leavers_a_promotion_and_a_leader_chan
             change("E1", day, leader="L2")
         if day == date(2026, 6, 1):
             change("L1", day, left_on=date(2026, 6, 30), leader="T1")
-        report = run_daily(engine, today=day, clock=lambda: now, settings=settings)
+        report = run_daily(engine, today=day, clock=lambda at=now: at, settings=settings)
         for e in report.emitted:
             if e.method == "ESCALATION":
                 escalated.append((e.kind, e.recipients[0], day.isoformat()))
@@ -232,8 +232,8 @@ def test_an_invalid_plan_is_refused_naming_the_entry(tmp_path: Path) -> None:
 
     config = tmp_path / "plans.toml"
     config.write_text("[plans.brand]\nmonths = [1]\n")
-    with pytest.raises(ConfigError, match="ongeldige instelling 'plans.brand'.*onbekende soort"):
+    with pytest.raises(ConfigError, match=r"ongeldige instelling 'plans\.brand'.*onbekende soort"):
         load_settings(config)
     config.write_text("[plans.geweld]\ndays = [0]\n")
-    with pytest.raises(ConfigError, match="ongeldige instelling 'plans.geweld.days'"):
+    with pytest.raises(ConfigError, match=r"ongeldige instelling 'plans\.geweld\.days'"):
         load_settings(config)

@@ -382,3 +382,10 @@ def test_date_is_the_dtstamp_in_utc(nl: jinja2.Environment) -> None:
     _, eml = render(make_version(dtstamp=stamp), nl)
     assert parse(eml)["Date"].datetime == stamp.astimezone(UTC)
     assert b"Date: Fri, 13 Mar 2026 05:00:12 +0000\r\n" in eml
+
+
+def test_ics_of_another_method_is_refused(nl: jinja2.Environment) -> None:
+    """Outlook rejects a message whose MIME method= differs from the file's METHOD."""
+    cancel_ics = render_ics(make_cancel(), nl)
+    with pytest.raises(ValueError, match="METHOD"):
+        render_eml(make_version(), cancel_ics, nl)

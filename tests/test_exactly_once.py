@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,9 +37,17 @@ def busy_day(engine: Any, settings: Any) -> tuple[Any, Any, int]:
         for index in range(40):
             occurred = date(2025, 12, 1) + timedelta(days=index)
             incidents.register(
-                session, employees=["E1", "E2", "E3"], occurred_on=occurred, kind="geweld",
-                note=None, actor="tester", today=occurred, now=FIXED_NOW,
-                kinds=settings.incident_kinds, plan=settings.plan(), calendar=calendar,
+                session,
+                employees=["E1", "E2", "E3"],
+                occurred_on=occurred,
+                kind="geweld",
+                note=None,
+                actor="tester",
+                today=occurred,
+                now=FIXED_NOW,
+                kinds=settings.incident_kinds,
+                plan=settings.plan(),
+                calendar=calendar,
                 force=True,
             )
     with Session(engine) as session:
@@ -60,7 +67,10 @@ def start_run(settings: Any) -> subprocess.Popen[str]:
     }
     return subprocess.Popen(
         [sys.executable, "-m", "nazorg", "run", "--json"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -72,7 +82,9 @@ def check_outbox(engine: Any, settings: Any, due: int) -> None:
     assert len({r.followup_id for r in rows}) == due
     assert all(r.sequence == 0 and r.method == "REQUEST" for r in rows)
     assert all(r.written_at is not None for r in rows)
-    files = [p for p in settings.outbox_dir.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    files = [
+        p for p in settings.outbox_dir.rglob("*") if p.is_file() and not p.name.startswith(".")
+    ]
     assert len(files) == 2 * due
     for path in files:
         raw = path.read_bytes()

@@ -118,7 +118,7 @@ def test_request_update_and_cancel_of_one_conversation_form_a_valid_chain(world:
 def test_a_leader_change_cancels_for_the_old_leader_and_invites_the_new_one_once(
     world: World,
 ) -> None:
-    first, second, _third = world.register("E1", date(2026, 2, 2), date(2026, 2, 3))
+    _first, second, _third = world.register("E1", date(2026, 2, 2), date(2026, 2, 3))
     world.run(date(2026, 2, 20))  # only the first is sent
     world.change(
         employees.update,
@@ -142,7 +142,7 @@ def test_a_leader_change_cancels_for_the_old_leader_and_invites_the_new_one_once
 
 
 def test_a_leader_who_leaves_hands_the_conversations_to_the_teamchef(world: World) -> None:
-    first, *_ = world.register("E1", date(2026, 2, 2), date(2026, 2, 3))
+    _first, *_ = world.register("E1", date(2026, 2, 2), date(2026, 2, 3))
     world.run(date(2026, 2, 20))
     world.change(
         employees.update,
@@ -160,7 +160,7 @@ def test_a_leader_who_leaves_hands_the_conversations_to_the_teamchef(world: Worl
 
 
 def test_an_employee_who_leaves_has_the_later_conversations_cancelled(world: World) -> None:
-    first, second, third = world.register("E1", date(2026, 2, 2), date(2026, 2, 3))
+    _first, second, third = world.register("E1", date(2026, 2, 2), date(2026, 2, 3))
     world.run(date(2026, 4, 20))  # the first two are sent
     changed = world.change(
         employees.update,
@@ -208,7 +208,7 @@ def test_declining_cancels_this_and_the_later_checkins_and_cannot_be_repeated(
 
 
 def test_a_held_conversation_sends_nothing_and_stop_cancels_the_rest(world: World) -> None:
-    first, second, third = world.register("E1", date(2026, 2, 2), date(2026, 2, 3))
+    _first, second, third = world.register("E1", date(2026, 2, 2), date(2026, 2, 3))
     world.run(date(2026, 4, 20))
     changed = world.change(
         followups.mark_held,

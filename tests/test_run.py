@@ -53,7 +53,9 @@ def team(engine: Any) -> Any:
 def test_an_invite_goes_out_the_lead_time_before_the_conversation(team: Any, settings: Any) -> None:
     # Incident Monday 2 March 2026 -> 1 month Thursday 2 April -> invite on Thursday 19 March.
     register(team, settings, occurred=date(2026, 3, 2), today=date(2026, 3, 2))
-    assert run_daily(team, today=date(2026, 3, 18), clock=clock_at(), settings=settings).emitted == []
+    assert (
+        run_daily(team, today=date(2026, 3, 18), clock=clock_at(), settings=settings).emitted == []
+    )
     report = run_daily(team, today=date(2026, 3, 19), clock=clock_at(), settings=settings)
     assert [(e.kind, e.method, e.sequence) for e in report.emitted] == [
         ("checkin_1m", "REQUEST", 0)
@@ -74,20 +76,26 @@ def test_a_catch_up_after_a_week_without_runs_emits_everything_due_in_between(
     team: Any, settings: Any
 ) -> None:
     for number, day in (("E1", 2), ("E2", 4), ("E3", 6)):
-        register(team, settings, employee=number, occurred=date(2026, 1, day),
-                 today=date(2026, 1, day))
+        register(
+            team, settings, employee=number, occurred=date(2026, 1, day), today=date(2026, 1, day)
+        )
     # Invites due on 19, 21 and 23 January; nothing ran that week.
     report = run_daily(team, today=date(2026, 1, 26), clock=clock_at(), settings=settings)
     assert sorted(e.recipients[1] for e in report.emitted) == [
-        "els@politie.example", "eva@politie.example", "jerome@politie.example",
+        "els@politie.example",
+        "eva@politie.example",
+        "jerome@politie.example",
     ]
-    assert run_daily(team, today=date(2026, 1, 27), clock=clock_at(), settings=settings).emitted == []
+    assert (
+        run_daily(team, today=date(2026, 1, 27), clock=clock_at(), settings=settings).emitted == []
+    )
 
 
 def test_a_dry_run_writes_nothing(team: Any, settings: Any) -> None:
     register(team, settings, occurred=date(2026, 2, 2), today=date(2026, 2, 3))
-    dry = run_daily(team, today=date(2026, 2, 20), clock=clock_at(), settings=settings,
-                    dry_run=True)
+    dry = run_daily(
+        team, today=date(2026, 2, 20), clock=clock_at(), settings=settings, dry_run=True
+    )
     assert [(e.method, e.sequence) for e in dry.emitted] == [("REQUEST", 0)]
     assert emissions(team) == [] and not settings.outbox_dir.exists()
     real = run_daily(team, today=date(2026, 2, 20), clock=clock_at(), settings=settings)
@@ -120,8 +128,12 @@ def test_the_same_version_renders_to_the_same_bytes(team: Any, settings: Any) ->
         session.commit()
     ics.unlink()
     eml.unlink()
-    again = run_daily(team, today=date(2026, 2, 27), clock=clock_at(FIXED_NOW + timedelta(days=9)),
-                      settings=settings)
+    again = run_daily(
+        team,
+        today=date(2026, 2, 27),
+        clock=clock_at(FIXED_NOW + timedelta(days=9)),
+        settings=settings,
+    )
     assert len(again.emitted) == 1
     assert (ics.read_bytes(), eml.read_bytes()) == first
 
@@ -129,7 +141,7 @@ def test_the_same_version_renders_to_the_same_bytes(team: Any, settings: Any) ->
 def test_a_ten_oclock_conversation_is_at_ten_on_both_sides_of_the_dst_change(
     team: Any, settings: Any
 ) -> None:
-    # 1 month after Fri 27 Feb = Fri 27 March (CET); after Mon 2 March... use 28 Feb -> Mon 30 March.
+    # 1 month after Fri 27 Feb is Fri 27 March (CET); after Sat 28 Feb, Mon 30 March (CEST).
     register(team, settings, employee="E1", occurred=date(2026, 2, 27), today=date(2026, 2, 27))
     register(team, settings, employee="E3", occurred=date(2026, 2, 28), today=date(2026, 3, 2))
     report = run_daily(team, today=date(2026, 3, 20), clock=clock_at(), settings=settings)
@@ -137,8 +149,10 @@ def test_a_ten_oclock_conversation_is_at_ten_on_both_sides_of_the_dst_change(
     for item in report.emitted:
         event = vobject.readOne(Path(item.ics).read_text(encoding="utf-8"), validate=True).vevent
         start = event.dtstart.value
-        starts[item.recipients[1]] = (start.strftime("%Y-%m-%d %H:%M"),
-                                      start.astimezone(UTC).strftime("%H:%MZ"))
+        starts[item.recipients[1]] = (
+            start.strftime("%Y-%m-%d %H:%M"),
+            start.astimezone(UTC).strftime("%H:%MZ"),
+        )
     assert starts == {
         "eva@politie.example": ("2026-03-27 10:00", "09:00Z"),
         "els@politie.example": ("2026-03-30 10:00", "08:00Z"),
@@ -147,9 +161,16 @@ def test_a_ten_oclock_conversation_is_at_ten_on_both_sides_of_the_dst_change(
 
 def test_an_incident_note_and_kind_never_reach_the_outbox(team: Any, settings: Any) -> None:
     canary = "CANARY-7f3a9 mishandeling met mes"
-    register(team, settings, occurred=date(2026, 2, 2), today=date(2026, 2, 3),
-             kind="schokkende-gebeurtenis", note=canary)
-    run_daily(team, today=date(2026, 7, 30), clock=clock_at(), settings=settings)
+    register(
+        team,
+        settings,
+        occurred=date(2026, 2, 2),
+        today=date(2026, 2, 3),
+        kind="schokkende-gebeurtenis",
+        note=canary,
+    )
+    for day in (date(2026, 2, 20), date(2026, 4, 20), date(2026, 7, 30)):
+        run_daily(team, today=day, clock=clock_at(), settings=settings)
     files = outbox_files(settings, "")
     assert len(files) == 8  # three invites, three drafts, two escalations (1 and 3 months)
     for path in files:
@@ -168,7 +189,10 @@ def test_the_draft_carries_the_invite_with_the_same_method(team: Any, settings: 
     register(team, settings, employee="E2", occurred=date(2026, 2, 2), today=date(2026, 2, 3))
     (item,) = run_daily(team, today=date(2026, 2, 20), clock=clock_at(), settings=settings).emitted
     message = email.message_from_bytes(Path(item.eml).read_bytes(), policy=STRICT)
-    assert str(message["To"]) == "Lars Leider <lars@politie.example>, Jérôme Ğüneş <jerome@politie.example>"
+    assert (
+        str(message["To"])
+        == "Lars Leider <lars@politie.example>, Jérôme Ğüneş <jerome@politie.example>"
+    )
     calendar_parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     assert calendar_parts
     for part in calendar_parts:
@@ -213,8 +237,14 @@ def test_an_employee_without_a_leader_is_invited_with_the_teamchef(
     from nazorg.db import transaction
 
     with transaction(team) as session:
-        employees.update(session, "E3", employees.EmployeeChange(leader=""), actor="t", today=date(2026, 2, 1),
-                         now=FIXED_NOW)
+        employees.update(
+            session,
+            "E3",
+            employees.EmployeeChange(leader=""),
+            actor="t",
+            today=date(2026, 2, 1),
+            now=FIXED_NOW,
+        )
     register(team, settings, employee="E3", occurred=date(2026, 2, 2), today=date(2026, 2, 3))
     (item,) = run_daily(team, today=date(2026, 2, 20), clock=clock_at(), settings=settings).emitted
     assert item.recipients == ("tineke@politie.example", "els@politie.example")
@@ -224,15 +254,34 @@ def test_an_employee_without_a_leader_is_invited_with_the_teamchef(
 
 
 def test_run_json_lists_each_emission_with_its_files(cli_team: Cli) -> None:
-    cli_team("incident", "add", "--employee", "E1", "--date", "2026-02-02", "--kind", "geweld",
-             "--by", "TCO", today="2026-02-03")
+    cli_team(
+        "incident",
+        "add",
+        "--employee",
+        "E1",
+        "--date",
+        "2026-02-02",
+        "--kind",
+        "geweld",
+        "--by",
+        "TCO",
+        today="2026-02-03",
+    )
     result = cli_team("run", "--json", today="2026-02-20")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["today"] == "2026-02-20"
     (item,) = data["emitted"]
-    assert set(item) == {"followup_id", "kind", "method", "uid", "sequence", "recipients", "ics",
-                         "eml"}
+    assert set(item) == {
+        "followup_id",
+        "kind",
+        "method",
+        "uid",
+        "sequence",
+        "recipients",
+        "ics",
+        "eml",
+    }
     assert (item["kind"], item["method"], item["sequence"]) == ("checkin_1m", "REQUEST", 0)
     assert Path(item["ics"]).is_file() and Path(item["eml"]).is_file()
     assert json.loads(cli_team("run", "--json", today="2026-02-20").stdout)["emitted"] == []
@@ -250,8 +299,19 @@ def test_status_exits_non_zero_without_a_recent_successful_run(cli_team: Cli) ->
 
 
 def test_a_dry_run_through_the_cli_writes_nothing(cli_team: Cli, tmp_path: Path) -> None:
-    cli_team("incident", "add", "--employee", "E1", "--date", "2026-02-02", "--kind", "geweld",
-             "--by", "TCO", today="2026-02-03")
+    cli_team(
+        "incident",
+        "add",
+        "--employee",
+        "E1",
+        "--date",
+        "2026-02-02",
+        "--kind",
+        "geweld",
+        "--by",
+        "TCO",
+        today="2026-02-03",
+    )
     result = cli_team("run", "--dry-run", today="2026-02-20")
     assert result.exit_code == 0
     assert result.stdout.startswith("run voor 2026-02-20: 1 versie(s) zou maken\n")
@@ -265,3 +325,12 @@ def test_followups_past_their_plan_only_are_read(team: Any, settings: Any) -> No
     with Session(team) as session:
         pending = session.exec(select(FollowUp).where(col(FollowUp.emit_on).is_not(None))).all()
     assert pending == []
+
+
+def test_a_conversation_whose_day_has_passed_gets_no_late_invite_but_an_escalation(
+    team: Any, settings: Any
+) -> None:
+    register(team, settings, occurred=date(2026, 2, 2), today=date(2026, 2, 3))
+    # The first run happens only after the conversation of Monday 2 March.
+    report = run_daily(team, today=date(2026, 3, 20), clock=clock_at(), settings=settings)
+    assert [(e.kind, e.method) for e in report.emitted] == [("checkin_1m", "ESCALATION")]

@@ -17,9 +17,20 @@ ROOT = Path(__file__).resolve().parents[1]
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "-w", str(dist), str(ROOT)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
     )
     (built,) = dist.glob("nazorg-*.whl")
     return built
@@ -39,9 +50,19 @@ def test_the_wheel_ships_templates_migrations_and_the_demo(wheel: Path) -> None:
 def test_an_installed_nazorg_works_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
-         str(wheel)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
     )
     work = tmp_path / "elsewhere"
     work.mkdir()
@@ -54,16 +75,28 @@ def test_an_installed_nazorg_works_outside_the_checkout(wheel: Path, tmp_path: P
     }
 
     def nazorg(*args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "nazorg", *args], cwd=work, env=env,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "nazorg", *args],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout
 
     where = subprocess.run(
-        [sys.executable, "-c",
-         "import nazorg.resources as r; print(r.__file__); print(r.templates_dir()); "
-         "print(r.migrations_dir())"],
-        cwd=work, env=env, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import nazorg.resources as r; print(r.__file__); print(r.templates_dir()); "
+            "print(r.migrations_dir())",
+        ],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert all(path.startswith(str(site)) for path in where), where
     assert "aangemaakt" in nazorg("init")

@@ -272,7 +272,7 @@ def violence_since_last_ro(
     """The number of incidents of a violence kind the employee had since their previous R&O
     conversation (or, without one, in the year before this one), up to this conversation."""
     previous = session.exec(
-        select(FollowUp.due_on)
+        select(col(FollowUp.due_on))
         .where(FollowUp.employee_number == followup.employee_number)
         .where(FollowUp.kind == RO)
         .where(col(FollowUp.due_on) < followup.due_on)

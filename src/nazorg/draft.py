@@ -132,7 +132,7 @@ def _fold(name: str, tokens: Iterable[str]) -> str:
     return "\r\n".join(lines)[len(name) + 2 :]
 
 
-def _addresses(name: str, people: Iterable[Person]) -> str:
+def address_header(name: str, people: Iterable[Person]) -> str:
     """An address-list header value: `Display Name <address>, ...` (a bare address if no name)."""
     tokens: list[str] = []
     people = list(people)
@@ -144,12 +144,12 @@ def _addresses(name: str, people: Iterable[Person]) -> str:
     return _fold(name, tokens)
 
 
-def _subject(subject: str) -> str:
+def subject_header(subject: str) -> str:
     """An unstructured header value: plain words when printable ASCII, else encoded words."""
     return _fold("Subject", subject.split(" ") if _plain(subject) else _encoded_words(subject))
 
 
-def _message_id(value: str) -> str:
+def message_id_header(value: str) -> str:
     """`<value>`; ValueError when the stored id could break the header or is not `left@right`."""
     if (
         not value
@@ -169,7 +169,7 @@ def _boundaries(version: InviteVersion, ics: bytes) -> tuple[str, str]:
     return f"=_nazorg_mixed_{digest}", f"=_nazorg_alt_{digest}"
 
 
-def _text_part(body: str, subtype: str) -> MIMEPart:
+def text_part(body: str, subtype: str) -> MIMEPart:
     part = MIMEPart(policy=POLICY)
     part.set_content(body, subtype=subtype, charset="utf-8", cte="quoted-printable")
     return part
@@ -226,19 +226,19 @@ def render_eml(version: InviteVersion, ics: bytes, env: jinja2.Environment) -> b
 
     # A compat32 Message stores header values as given; POLICY writes them unchanged.
     msg = Message()
-    msg["From"] = _addresses("From", [ctx["organizer"]])
-    msg["To"] = _addresses("To", ctx["attendees"])
-    msg["Subject"] = _subject(subject)
+    msg["From"] = address_header("From", [ctx["organizer"]])
+    msg["To"] = address_header("To", ctx["attendees"])
+    msg["Subject"] = subject_header(subject)
     msg["Date"] = format_datetime(version.dtstamp.astimezone(UTC))
-    msg["Message-ID"] = _message_id(version.message_id)
+    msg["Message-ID"] = message_id_header(version.message_id)
     msg["MIME-Version"] = "1.0"
     msg["X-Unsent"] = "1"
     msg["Content-Type"] = f'multipart/mixed;\r\n boundary="{mixed_boundary}"'
 
     alternative = MIMEPart(policy=POLICY)
     alternative["Content-Type"] = "multipart/alternative"
-    alternative.attach(_text_part(text, "plain"))
-    alternative.attach(_text_part(html, "html"))
+    alternative.attach(text_part(text, "plain"))
+    alternative.attach(text_part(html, "html"))
     alternative.attach(_calendar_part(ics, method))  # type: ignore[arg-type]
     alternative.set_boundary(alt_boundary)
     msg.attach(alternative)

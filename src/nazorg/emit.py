@@ -134,6 +134,7 @@ def desired_versions(
       new leader and the employee (removing an attendee = CANCEL to them + REQUEST to the rest);
     - closed (held is not a change; declined, cancelled, employee gone) and an open invite out:
       a CANCEL to everybody in the last version;
+    - never sent and its day already past: nothing (the overdue escalation reports it);
     - otherwise nothing.
     A leader's own 360-degree and development-plan items go to the leader alone, from the HR
     mailbox; an R&O invite carries the violence agenda point when it applies.
@@ -189,6 +190,10 @@ def desired_versions(
             add("CANCEL", last.leader, last.attendees, last)
         return versions
 
+    if last is None and followup.start.date() < today:
+        # Never sent and its day has passed (a first run, or a long outage): an invite for the
+        # past helps nobody; the conversation stays open and the escalation reports it.
+        return versions
     leader = _person(holder)
     wanted = (leader,) if own_item else (leader, _person(employee))
     if last is None or last.method == "CANCEL":

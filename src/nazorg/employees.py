@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from nazorg import audit
 from nazorg.errors import ImportRowsError, NotFoundError, ValidationError
@@ -108,18 +108,19 @@ def read_csv(raw: bytes) -> list[tuple[int, dict[str, str]]]:
                 [
                     (
                         1,
-                        f"kolom(men) ontbreken: {', '.join(missing)}; verwacht {','.join(CSV_COLUMNS)}",
+                        f"kolom(men) ontbreken: {', '.join(missing)}; "
+                        f"verwacht {','.join(CSV_COLUMNS)}",
                     )
                 ],
             )
         for values in reader:
-            line = reader.line_num
+            line_number = reader.line_num
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(columns):
-                problems.append((line, f"{len(values)} velden in plaats van {len(columns)}"))
+                problems.append((line_number, f"{len(values)} velden in plaats van {len(columns)}"))
                 continue
-            rows.append((line, dict(zip(columns, values, strict=True))))
+            rows.append((line_number, dict(zip(columns, values, strict=True))))
     except csv.Error as exc:
         problems.append((reader.line_num, f"onleesbare CSV: {exc}"))
     if problems:
@@ -191,7 +192,8 @@ def import_employees(
                 problems.append(
                     (
                         line,
-                        f"{number} is leidinggevende van {', '.join(led[:3])} maar krijgt rol {data.role}",
+                        f"{number} is leidinggevende van {', '.join(led[:3])} "
+                        f"maar krijgt rol {data.role}",
                     )
                 )
     if problems:
@@ -199,8 +201,8 @@ def import_employees(
 
     teams = {t.code for t in session.exec(select(Team)).all()}
     created = updated = unchanged = teams_created = 0
-    for data in sorted({d.team for _, d in parsed.values()} - teams):
-        session.add(Team(code=data, name=data))
+    for code in sorted({d.team for _, d in parsed.values()} - teams):
+        session.add(Team(code=code, name=code))
         teams_created += 1
     session.flush()
     # Insert in leader-first order so foreign keys hold at every step.
@@ -413,7 +415,7 @@ def update(
 
 
 def list_employees(session: Session, team: str | None = None) -> list[Employee]:
-    query = select(Employee).order_by(Employee.team_code, Employee.personnel_number)  # type: ignore[arg-type]
+    query = select(Employee).order_by(col(Employee.team_code), col(Employee.personnel_number))
     if team:
         query = query.where(Employee.team_code == team)
     return list(session.exec(query).all())

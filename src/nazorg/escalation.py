@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from nazorg.draft import POLICY, _addresses, _message_id, _subject, _text_part
+from nazorg.draft import POLICY, address_header, message_id_header, subject_header, text_part
 from nazorg.payload import EscalationNotice
 from nazorg.templating import (
     checkin_months,
@@ -53,16 +53,16 @@ def render_escalation(notice: EscalationNotice, env: jinja2.Environment) -> byte
 
     boundary = f"=_nazorg_alt_{digest}"
     msg = Message()
-    msg["From"] = _addresses("From", [ctx["organizer"]])
-    msg["To"] = _addresses("To", ctx["recipients"])
-    msg["Subject"] = _subject(subject)
+    msg["From"] = address_header("From", [ctx["organizer"]])
+    msg["To"] = address_header("To", ctx["recipients"])
+    msg["Subject"] = subject_header(subject)
     msg["Date"] = format_datetime(notice.dtstamp.astimezone(UTC))
-    msg["Message-ID"] = _message_id(notice.message_id)
+    msg["Message-ID"] = message_id_header(notice.message_id)
     msg["MIME-Version"] = "1.0"
     msg["X-Unsent"] = "1"
     msg["Content-Type"] = f'multipart/alternative;\r\n boundary="{boundary}"'
-    msg.attach(_text_part(text, "plain"))
-    msg.attach(_text_part(html, "html"))
+    msg.attach(text_part(text, "plain"))
+    msg.attach(text_part(html, "html"))
     return msg.as_bytes(policy=POLICY)
 
 

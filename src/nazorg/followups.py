@@ -179,7 +179,8 @@ def decline(
 def parse_local(text: str, tzid: str) -> datetime:
     """'YYYY-MM-DD HH:MM' as an aware wall-clock time in `tzid`."""
     try:
-        naive = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+        # A wall-clock time without zone on purpose: the zone is attached right below.
+        naive = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")  # noqa: DTZ007
     except ValueError:
         raise ValidationError(
             f"--at: '{text}' is geen geldig tijdstip; gebruik \"JJJJ-MM-DD UU:MM\", "

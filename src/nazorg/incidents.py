@@ -54,7 +54,8 @@ def register(
         raise ValidationError("geef minstens één medewerker met --employee")
     if occurred_on > today:
         raise ValidationError(
-            f"incidentdatum {occurred_on.isoformat()} ligt in de toekomst (vandaag is {today.isoformat()})"
+            f"incidentdatum {occurred_on.isoformat()} ligt in de toekomst "
+            f"(vandaag is {today.isoformat()})"
         )
     kind = kind.strip()
     if kind not in kinds:
@@ -71,7 +72,8 @@ def register(
             )
         if not employee.is_active(today):
             raise ValidationError(
-                f"medewerker {number} is uit dienst sinds {employee.left_on}; registreer geen nazorg"
+                f"medewerker {number} is uit dienst sinds {employee.left_on}; "
+                "registreer geen nazorg"
             )
         affected.append(employee)
     if not force:

@@ -15,8 +15,9 @@ Rules (RFC 5545, RFC 5546 and /work/shared/INTEROP.md, the client requirements):
   when needed and cannot contain DQUOTE, addresses are checked and refused when odd.
 
 The serialiser is written out here rather than taken from `icalendar`: the output must stay
-byte-stable across library upgrades (the golden files in tests/golden pin it), `icalendar` 7
-applies RFC 6868 caret escaping and quoting rules of its own, and the format needed is small.
+byte-stable across library upgrades (the golden files in tests/golden pin it), the format needed
+is small, and `icalendar` 7 writes every `"` in a CN as `^'` and every `^` as `^^` (RFC 6868),
+which clients without RFC 6868 support (vobject, for one) show literally.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
         tmp = ""
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
@@ -51,4 +51,4 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.close(fd)
         if tmp:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                Path(tmp).unlink()

@@ -151,7 +151,8 @@ class Settings(BaseSettings):
         for key in self.plans:
             if key not in self.incident_kinds:
                 raise ValueError(
-                    f"plans.{key}: onbekende soort incident; kies uit {', '.join(self.incident_kinds)}"
+                    f"plans.{key}: onbekende soort incident; "
+                    f"kies uit {', '.join(self.incident_kinds)}"
                 )
             if self.plans[key].months == () and not self.plans[key].days:
                 raise ValueError(f"plans.{key}: een plan zonder gesprekken; geef months of days")
@@ -247,5 +248,6 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
             where, message = message.split(": ", 1)
         source = f" in {config}" if config is not None else ""
         raise ConfigError(
-            f"ongeldige instelling '{where}'{source} (of NAZORG_{where.upper().replace('.', '__')}): {message}"
+            f"ongeldige instelling '{where}'{source} "
+            f"(of NAZORG_{where.upper().replace('.', '__')}): {message}"
         ) from None

@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-import nazorg
 from nazorg.errors import ConfigError
 from nazorg.payload import InviteVersion, Person
 
@@ -49,15 +48,10 @@ _EMAIL = re.compile(
 
 
 def templates_dir() -> Path:
-    """The packaged templates: inside the package when installed, else the checkout's top folder.
+    """The packaged templates (see nazorg.resources: inside the wheel, or the checkout's top)."""
+    from nazorg.resources import templates_dir as packaged
 
-    An installed wheel has them force-included as `nazorg/templates` (pyproject.toml); an
-    editable checkout keeps them in the repository's top-level `templates/`.
-    """
-    packaged = Path(nazorg.__file__).parent / "templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).parents[2] / "templates"
+    return packaged()
 
 
 def make_environment(language: str, override_dir: Path | None = None) -> jinja2.Environment:
@@ -116,9 +110,11 @@ def one_line(value: str) -> str:
 def no_encoded_words(value: str) -> str:
     """`value` with every `=?` written `= ?`, so no mail reader can take it for an RFC 2047 word.
 
-    Python's email package (3.11.7 here, without the CVE-2024-6923 fix) decodes encoded words in
-    a header value *when it is assigned*: a name `=?utf-8?q?x=0D=0ABcc:_evil@x?=` would become a
-    line break and a Bcc header in the generated message. Real names never contain `=?`.
+    Readers decode encoded words wherever they find them (Python's own parser even inside quoted
+    strings), so a name `=?utf-8?q?x=0D=0ABcc:_evil@x?=` could show as something else; and
+    Python's email package (3.11.7 here, without the CVE-2024-6923 fix) decodes them when a
+    header is *assigned*, turning that name into a real Bcc header. nazorg.draft writes its
+    headers itself, so this is the second guard. Real names never contain `=?`.
     """
     return value.replace("=?", "= ?")
 

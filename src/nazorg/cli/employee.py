@@ -127,7 +127,12 @@ def update(
     today, now = e.today, e.now
     with e.transaction() as session:
         employee, changed, touched = employees.update(
-            session, number, change, actor=e.actor(by), now=now, today=today,
+            session,
+            number,
+            change,
+            actor=e.actor(by),
+            now=now,
+            today=today,
             plan=e.settings.plan(),
         )
         data = _employee_json(employee)
