@@ -311,7 +311,7 @@ def cancel_leader_items(
     session: Session, employee: Employee, *, today: date, now: datetime
 ) -> list[FollowUp]:
     """Someone who is no longer a leader has no open 360-degree or development-plan items."""
-    from nazorg.followups import touch
+    from nazorg.followups import close
 
     changed = []
     for f in session.exec(
@@ -320,9 +320,7 @@ def cancel_leader_items(
         .where(col(FollowUp.kind).in_(SELF_KINDS))
         .where(FollowUp.status == PLANNED)
     ).all():
-        f.status = CANCELLED
-        f.closed_at = now
-        touch(f, today=today, now=now)
+        close(f, CANCELLED, actor=None, today=today, now=now)
         session.add(f)
         changed.append(f)
     return changed

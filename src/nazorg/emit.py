@@ -18,7 +18,7 @@ batches, so cost and memory follow the work due and not the history.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -216,20 +216,21 @@ def _agenda_points(session: Session, followup: FollowUp, settings: Settings) -> 
     return (violence_agenda_point(count, settings.language),) if count else ()
 
 
-def decide(
+def _decide_due(
     engine: Engine,
+    due_column: Any,
+    handle: Callable[[Session, FollowUp], list[Emission]],
     *,
     today: date,
-    now: datetime,
-    settings: Settings,
-    run_id: int | None = None,
-    dry_run: bool = False,
+    dry_run: bool,
 ) -> list[Emission]:
-    """Record the versions due today; returns them (in a dry run: what would be recorded).
+    """The one mechanism behind every decision of the daily run.
 
-    Each batch is one transaction holding the emission lock, so two runs never decide the same
-    follow-up: the second one finds `emit_on` cleared by the first. The unique key on
-    (follow-up, purpose, sequence) is the last line of defence.
+    Reads the follow-ups whose date in `due_column` has come, in batches, each batch one
+    transaction holding the emission lock; `handle` records the versions for one follow-up and
+    clears its date. Two runs therefore never decide the same thing: the second finds the date
+    cleared by the first (and the unique key on follow-up, purpose and sequence is the last line
+    of defence). A dry run rolls every batch back and skips what it has seen.
     """
     decided: list[Emission] = []
     seen: set[int] = set()
@@ -238,9 +239,9 @@ def decide(
             lock_for_emission(session)
             query = (
                 select(FollowUp)
-                .where(col(FollowUp.emit_on).is_not(None))
-                .where(col(FollowUp.emit_on) <= today)
-                .order_by(col(FollowUp.emit_on), col(FollowUp.id))
+                .where(col(due_column).is_not(None))
+                .where(col(due_column) <= today)
+                .order_by(col(due_column), col(FollowUp.id))
                 .limit(BATCH)
             )
             if dry_run and seen:
@@ -252,30 +253,51 @@ def decide(
             for followup in followups:
                 assert followup.id is not None
                 seen.add(followup.id)
-                last = last_version(session, followup.id)
-                for v in desired_versions(
-                    session, followup, last, today=today, now=now, settings=settings
-                ):
-                    emission = Emission(
-                        followup_id=followup.id,
-                        purpose=INVITE,
-                        sequence=v.sequence,
-                        method=v.method,
-                        decided_on=today,
-                        decided_at=now,
-                        payload=v.to_json(),
-                        run_id=run_id,
-                    )
+                for emission in handle(session, followup):
                     session.add(emission)
                     decided.append(emission)
-                    followup.sequence = v.sequence
-                followup.emit_on = None
-                followup.updated_at = now
                 session.add(followup)
             if dry_run:
                 session.rollback()
             else:
                 session.commit()
+
+
+def decide(
+    engine: Engine,
+    *,
+    today: date,
+    now: datetime,
+    settings: Settings,
+    run_id: int | None = None,
+    dry_run: bool = False,
+) -> list[Emission]:
+    """Record the calendar versions due today (`emit_on` has come); returns them (in a dry run:
+    what would be recorded)."""
+
+    def handle(session: Session, followup: FollowUp) -> list[Emission]:
+        assert followup.id is not None
+        emissions = []
+        last = last_version(session, followup.id)
+        for v in desired_versions(session, followup, last, today=today, now=now, settings=settings):
+            emissions.append(
+                Emission(
+                    followup_id=followup.id,
+                    purpose=INVITE,
+                    sequence=v.sequence,
+                    method=v.method,
+                    decided_on=today,
+                    decided_at=now,
+                    payload=v.to_json(),
+                    run_id=run_id,
+                )
+            )
+            followup.sequence = v.sequence
+        followup.emit_on = None
+        followup.updated_at = now
+        return emissions
+
+    return _decide_due(engine, FollowUp.emit_on, handle, today=today, dry_run=dry_run)
 
 
 def escalation_notice(
@@ -330,60 +352,36 @@ def decide_escalations(
     and overdue again is reported again (the next sequence)."""
     from sqlalchemy import func
 
-    decided: list[Emission] = []
-    seen: set[int] = set()
-    while True:
-        with Session(engine, expire_on_commit=False) as session:
-            lock_for_emission(session)
-            query = (
-                select(FollowUp)
-                .where(col(FollowUp.escalate_on).is_not(None))
-                .where(col(FollowUp.escalate_on) <= today)
-                .order_by(col(FollowUp.escalate_on), col(FollowUp.id))
-                .limit(BATCH)
+    def handle(session: Session, followup: FollowUp) -> list[Emission]:
+        followup.escalate_on = None
+        if followup.status != PLANNED:
+            return []
+        sequence = int(
+            session.exec(
+                select(func.count())
+                .select_from(Emission)
+                .where(Emission.followup_id == followup.id)
+                .where(Emission.purpose == ESCALATION)
+            ).one()
+        )
+        notice = escalation_notice(
+            session, followup, today=today, now=now, settings=settings, sequence=sequence
+        )
+        assert followup.id is not None
+        return [
+            Emission(
+                followup_id=followup.id,
+                purpose=ESCALATION,
+                sequence=sequence,
+                method="ESCALATION",
+                decided_on=today,
+                decided_at=now,
+                payload=notice.to_json(),
+                run_id=run_id,
             )
-            if dry_run and seen:
-                query = query.where(col(FollowUp.id).not_in(seen))
-            followups = list(session.exec(query).all())
-            if not followups:
-                session.rollback()
-                return decided
-            for followup in followups:
-                assert followup.id is not None
-                seen.add(followup.id)
-                if followup.status == PLANNED:
-                    sequence = session.exec(
-                        select(func.count())
-                        .select_from(Emission)
-                        .where(Emission.followup_id == followup.id)
-                        .where(Emission.purpose == ESCALATION)
-                    ).one()
-                    notice = escalation_notice(
-                        session,
-                        followup,
-                        today=today,
-                        now=now,
-                        settings=settings,
-                        sequence=int(sequence),
-                    )
-                    emission = Emission(
-                        followup_id=followup.id,
-                        purpose=ESCALATION,
-                        sequence=int(sequence),
-                        method="ESCALATION",
-                        decided_on=today,
-                        decided_at=now,
-                        payload=notice.to_json(),
-                        run_id=run_id,
-                    )
-                    session.add(emission)
-                    decided.append(emission)
-                followup.escalate_on = None
-                session.add(followup)
-            if dry_run:
-                session.rollback()
-            else:
-                session.commit()
+        ]
+
+    return _decide_due(engine, FollowUp.escalate_on, handle, today=today, dry_run=dry_run)
 
 
 # --- step 2: write ----------------------------------------------------------------------------

@@ -58,6 +58,16 @@ def touch(followup: FollowUp, *, today: date, now: datetime) -> None:
     followup.updated_at = now
 
 
+def close(
+    followup: FollowUp, status: str, *, actor: str | None, today: date, now: datetime
+) -> None:
+    """Close a conversation (held, declined, cancelled) and mark it for reconciliation."""
+    followup.status = status
+    followup.closed_at = now
+    followup.closed_by = actor
+    touch(followup, today=today, now=now)
+
+
 def get(session: Session, followup_id: int) -> FollowUp:
     followup = session.get(FollowUp, followup_id)
     if followup is None:
@@ -107,12 +117,9 @@ def mark_held(
     if outcome not in OUTCOMES:
         raise ValidationError(f"onbekende uitkomst '{outcome}'; kies uit {', '.join(OUTCOMES)}")
     actor = clean_line(actor, "--by", 200)
-    followup.status = HELD
     followup.outcome = outcome
     followup.outcome_note = clean_note(note)
-    followup.closed_at = now
-    followup.closed_by = actor
-    touch(followup, today=today, now=now)
+    close(followup, HELD, actor=actor, today=today, now=now)
     changed = [followup]
     audit.record(
         session,
@@ -128,10 +135,7 @@ def mark_held(
         for later in later_checkins(session, followup):
             if later.id == followup.id:
                 continue
-            later.status = CANCELLED
-            later.closed_at = now
-            later.closed_by = actor
-            touch(later, today=today, now=now)
+            close(later, CANCELLED, actor=actor, today=today, now=now)
             changed.append(later)
             audit.record(
                 session,
@@ -158,10 +162,7 @@ def decline(
     actor = clean_line(actor, "--by", 200)
     changed = later_checkins(session, followup)
     for f in changed:
-        f.status = DECLINED
-        f.closed_at = now
-        f.closed_by = actor
-        touch(f, today=today, now=now)
+        close(f, DECLINED, actor=actor, today=today, now=now)
         session.add(f)
     audit.record(
         session,
@@ -278,10 +279,7 @@ def cancel_after_leaving(
     changed = []
     for f in open_followups(session, employee.personnel_number):
         if f.due_on >= employee.left_on:
-            f.status = CANCELLED
-            f.closed_at = now
-            f.closed_by = actor
-            touch(f, today=today, now=now)
+            close(f, CANCELLED, actor=actor, today=today, now=now)
             session.add(f)
             changed.append(f)
     return changed
