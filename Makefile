@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DEMO   := .demo
 DEMO_TODAY ?= 2026-03-02
 
-.PHONY: demo test lint typecheck check bench clean install postgres wheel
+.PHONY: demo test lint typecheck check bench clean install postgres servers wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,11 @@ demo: install
 postgres:
 	@sh scripts/ensure-postgres.sh
 
-test: install postgres
+# Dovecot (and openssl) for the delivery tests; SMTP and CalDAV servers come from PyPI.
+servers:
+	@sh scripts/ensure-test-servers.sh
+
+test: install postgres servers
 	$(BIN)/python -m pytest
 
 lint: install
@@ -47,7 +51,7 @@ typecheck: install
 check: lint typecheck test
 
 bench: install postgres
-	$(BIN)/python -m nazorg.bench
+	$(BIN)/python bench/run.py
 
 wheel: install
 	$(BIN)/python -m pip wheel --no-deps -w dist .

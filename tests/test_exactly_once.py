@@ -30,12 +30,14 @@ STRICT = email.policy.default.clone(raise_on_defect=True)
 
 @pytest.fixture
 def busy_day(engine: Any, settings: Any) -> tuple[Any, Any, int]:
-    """A database with over 200 check-in invites due on RUN_DAY (40 incidents, 3 employees)."""
+    """A database with over 150 check-in invites due on RUN_DAY (60 incidents, 3 employees), none
+    of them for a day already past (those get no invite, only an escalation later)."""
     load_team(engine)
     calendar = WorkCalendar()
     with transaction(engine) as session:
-        for index in range(40):
-            occurred = date(2025, 12, 1) + timedelta(days=index)
+        for index in range(60):
+            # 1-month check-ins from RUN_DAY on: due, and none of them past or overdue.
+            occurred = date(2026, 2, 20) + timedelta(days=index % 12)
             incidents.register(
                 session,
                 employees=["E1", "E2", "E3"],
@@ -50,11 +52,11 @@ def busy_day(engine: Any, settings: Any) -> tuple[Any, Any, int]:
                 calendar=calendar,
                 force=True,
             )
+    run_day = date.fromisoformat(RUN_DAY)
     with Session(engine) as session:
-        due = session.exec(
-            select(FollowUp).where(col(FollowUp.emit_on) <= date.fromisoformat(RUN_DAY))
-        ).all()
-    assert len(due) > 200
+        planned = session.exec(select(FollowUp).where(col(FollowUp.emit_on) <= run_day)).all()
+    due = [f for f in planned if f.start.date() >= run_day]
+    assert len(due) == len(planned) > 150
     return engine, settings, len(due)
 
 
