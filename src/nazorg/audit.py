@@ -16,11 +16,14 @@ from nazorg.models import AuditEvent
 
 
 def actor_from_env(by: str | None) -> str:
-    """Who is acting: --by, else NAZORG_USER, else the operating-system user."""
+    """Who is acting: --by, else NAZORG_USER, else the operating-system user. A given name must
+    be one line of at most 200 characters (it goes into every audit record)."""
+    from nazorg.text import clean_line
+
     if by and by.strip():
-        return by.strip()
+        return clean_line(by, "--by", 200)
     if os.environ.get("NAZORG_USER", "").strip():
-        return os.environ["NAZORG_USER"].strip()
+        return clean_line(os.environ["NAZORG_USER"], "NAZORG_USER", 200)
     try:
         return getpass.getuser()
     except (KeyError, OSError):

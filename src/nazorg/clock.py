@@ -18,14 +18,21 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def parse_date(text: str, what: str) -> date:
-    """Parse a strict YYYY-MM-DD calendar date; anything else is refused with the fix named."""
+    """Parse a strict YYYY-MM-DD calendar date between the years 1900 and 2999; anything else
+    is refused with the fix named."""
     try:
         if len(text) != 10:
             raise ValueError(text)
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
+        if not 1900 <= day.year <= 2999:  # beyond, month arithmetic would leave the calendar
+            raise ValueError(text)
+        return day
     except ValueError:
+        from nazorg.text import printable
+
         raise ValidationError(
-            f"{what}: '{text}' is geen geldige datum; gebruik JJJJ-MM-DD, bijvoorbeeld 2026-03-02"
+            f"{what}: '{printable(text)}' is geen geldige datum; gebruik JJJJ-MM-DD, "
+            "bijvoorbeeld 2026-03-02"
         ) from None
 
 

@@ -69,7 +69,8 @@ def close(
 
 
 def get(session: Session, followup_id: int) -> FollowUp:
-    followup = session.get(FollowUp, followup_id)
+    # An id beyond 32 bits cannot exist (PostgreSQL cannot even compare it to an INTEGER).
+    followup = session.get(FollowUp, followup_id) if 0 < followup_id < 2**31 else None
     if followup is None:
         raise NotFoundError(f"onbekend gesprek {followup_id}; zie 'nazorg agenda'")
     return followup
@@ -298,7 +299,7 @@ def replan_incident(
 ) -> list[FollowUp]:
     """A corrected incident date: the check-ins not yet held are planned again with the rules
     of registration (as if registered today); held and called-off ones stay as they are."""
-    incident = session.get(Incident, incident_id)
+    incident = session.get(Incident, incident_id) if 0 < incident_id < 2**31 else None
     if incident is None:
         raise NotFoundError(f"onbekend incident {incident_id}; zie 'nazorg incident list'")
     if occurred_on > today:

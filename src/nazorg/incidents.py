@@ -155,7 +155,8 @@ def register(
 
 
 def get(session: Session, incident_id: int) -> Incident:
-    incident = session.get(Incident, incident_id)
+    # An id beyond 32 bits cannot exist (PostgreSQL cannot even compare it to an INTEGER).
+    incident = session.get(Incident, incident_id) if 0 < incident_id < 2**31 else None
     if incident is None:
         raise NotFoundError(f"onbekend incident {incident_id}; zie 'nazorg incident list'")
     return incident

@@ -11,8 +11,11 @@ from nazorg.errors import OutboxError
 
 
 def ensure_dir(path: Path) -> None:
+    """Create `path` and any missing parent as 0700 (`mkdir(parents=True)` would give the
+    parents the default mode, leaving the outbox itself readable by others)."""
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in reversed([p for p in (path, *path.parents) if not p.is_dir()]):
+            folder.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
         raise OutboxError(
             f"outbox-map {path} kan niet worden aangemaakt ({exc.strerror}); de versies "

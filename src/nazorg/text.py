@@ -11,9 +11,10 @@ def has_control(value: str) -> bool:
     """True when `value` has a control or format character that could break a header or a file.
 
     Category Cc covers CR, LF, TAB, NUL and the C1 controls; line and paragraph separators (Zl,
-    Zp) would split a line too. Right-to-left marks (Cf) are allowed in names: people need them.
+    Zp) would split a line too; a lone surrogate (Cs) is invalid UTF-8 from a command line and
+    cannot be stored. Right-to-left marks (Cf) are allowed in names: people need them.
     """
-    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value)
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") for ch in value)
 
 
 def clean_line(value: str, what: str, max_length: int) -> str:
@@ -61,7 +62,10 @@ def clean_note(value: str | None, max_length: int = 4000) -> str | None:
     if value is None or not value.strip():
         return None
     value = value.strip()
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
+    if any(
+        unicodedata.category(ch) == "Cs" or (unicodedata.category(ch) == "Cc" and ch not in "\n\t")
+        for ch in value
+    ):
         raise ValidationError("notitie bevat stuurtekens; gebruik gewone tekst")
     if len(value) > max_length:
         raise ValidationError(f"notitie is te lang (meer dan {max_length} tekens)")

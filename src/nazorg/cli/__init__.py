@@ -40,12 +40,38 @@ def user_message(exc: BaseException) -> str | None:
     return None
 
 
+def one_line(message: str) -> str:
+    """A message as one safe line: line breaks, terminal escapes, direction marks and invalid
+    text that it quotes from the input are shown escaped (`\\n`, `\\x1b`, `\\u202e`)."""
+    import unicodedata
+
+    return "".join(
+        repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch
+        for ch in message
+    )
+
+
 def _is_usage_error(exc: BaseException) -> bool:
     """Typer's own parameter errors: it prints them itself, with usage, and exits 2."""
     return hasattr(exc, "exit_code") and hasattr(exc, "show")
 
 
 class NazorgGroup(TyperGroup):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Refuse an argument that is not valid UTF-8 (Python hands it on as lone surrogates,
+        which no database, file or terminal accepts) or holds a NUL (PostgreSQL refuses it)
+        before any command sees it."""
+        for arg in args:
+            if any(0xD800 <= ord(ch) <= 0xDFFF or ch == "\x00" for ch in arg):
+                shown = arg if len(arg) <= 40 else arg[:39] + "…"
+                typer.echo(
+                    f"fout: argument '{one_line(shown)}' is geen geldige UTF-8-tekst; "
+                    "controleer de tekenset van de invoer",
+                    err=True,
+                )
+                raise typer.Exit(1)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -61,7 +87,7 @@ class NazorgGroup(TyperGroup):
                     f"onverwachte fout ({type(exc).__name__}: {first}); "
                     "meld dit met de uitvoer van NAZORG_DEBUG=1"
                 )
-            typer.echo(f"fout: {message}", err=True)
+            typer.echo(f"fout: {one_line(message)}", err=True)
             raise typer.Exit(1) from None
 
 

@@ -90,6 +90,7 @@ def list_(
 ) -> None:
     """Toon incidenten, nieuwste eerst (zonder notities)."""
     from nazorg import incidents
+    from nazorg.cli.privacy import audit_shown
 
     with env(ctx).transaction() as session:
         found = incidents.list_incidents(
@@ -106,6 +107,8 @@ def list_(
             }
             for i, numbers in found
         ]
+        seen = [(n, i.id) for i, numbers in found for n in numbers]
+        audit_shown(ctx, session, "incident.list", "incident", seen)
     if json:
         print_json(data)
         return
@@ -131,6 +134,7 @@ def show(
     """Toon één incident met notitie en geplande gesprekken."""
     from nazorg import incidents
     from nazorg.agenda import followup_json
+    from nazorg.cli.privacy import audit_shown
 
     with env(ctx).transaction() as session:
         incident = incidents.get(session, incident_id)
@@ -146,6 +150,8 @@ def show(
             "followups": [followup_json(f) for f in followups],
         }
         rows = followup_rows(list(followups))
+        seen = [(n, incident_id) for n in incidents.affected_numbers(session, incident_id)]
+        audit_shown(ctx, session, "incident.show", "incident", seen)
     if json:
         print_json(data)
         return

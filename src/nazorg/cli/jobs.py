@@ -42,6 +42,7 @@ def agenda(
     """Toon de geplande gesprekken op datum, met medewerker, leidinggevende en soort."""
     from nazorg.agenda import agenda as build
     from nazorg.agenda import overdue as build_overdue
+    from nazorg.cli.privacy import audit_shown
     from nazorg.labels import kind_nl
 
     e = env(ctx)
@@ -55,6 +56,8 @@ def agenda(
         else:
             items = build(session, start=first, end=last)
         data = [item.as_json() for item in items]
+        seen = [(i.employee.personnel_number, i.followup.id) for i in items]
+        audit_shown(ctx, session, "agenda.show", "followup", seen)
     if json:
         print_json(data)
         return
