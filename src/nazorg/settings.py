@@ -238,6 +238,10 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
     if config is None and env.get("NAZORG_CONFIG"):
         config = Path(env["NAZORG_CONFIG"])
     values = _read_toml(config) if config is not None else {}
+    if config is not None:
+        from nazorg.delivery.config import check_config_file_secrets
+
+        check_config_file_secrets(values, config)
     try:
         return Settings(**values)
     except PydanticValidationError as exc:

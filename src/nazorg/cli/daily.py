@@ -54,6 +54,7 @@ def status(
     json: bool = typer.Option(False, "--json", help="Uitvoer als JSON."),
 ) -> None:
     """Laatste run, wat klaarstaat; stopt met code 1 als de laatste geslaagde run >26 uur oud is."""
+    from nazorg.cli.privacy import audit_shown
     from nazorg.status import status as build
 
     e = env(ctx)
@@ -62,6 +63,8 @@ def status(
             session, today=e.today, now=e.now, overdue_workdays=e.settings.overdue_workdays
         )
         data = result.as_json()
+        seen = [(item["employee"], item["id"]) for item in data["overdue"]]
+        audit_shown(ctx, session, "status.show", "followup", seen)
     if json:
         print_json(data)
     else:
@@ -80,6 +83,10 @@ def status(
                 f"  gesprek {item['id']}: {item['employee_name']} ({item['employee']}), "
                 f"{item['kind']}, gepland {item['due']}, leidinggevende {item['leader_name']}"
             )
+        from nazorg.delivery import status_lines
+
+        for line in status_lines(data["delivery"]):
+            typer.echo(line)
     if result.stale:
         typer.echo(
             "fout: de laatste geslaagde run is ouder dan 26 uur; controleer cron of 'nazorg serve'",
