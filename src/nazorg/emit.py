@@ -278,7 +278,9 @@ def decide(
     def handle(session: Session, followup: FollowUp) -> list[Emission]:
         assert followup.id is not None
         emissions = []
-        last = last_version(session, followup.id)
+        # SEQUENCE -1: no version was ever decided, so there is none to read (saves a query
+        # per new conversation: most of a busy day).
+        last = last_version(session, followup.id) if followup.sequence >= 0 else None
         for v in desired_versions(session, followup, last, today=today, now=now, settings=settings):
             emissions.append(
                 Emission(
