@@ -12,10 +12,10 @@ from __future__ import annotations
 import calendar as monthcal
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
 
 from nazorg.agenda import conversation_holder
@@ -101,13 +101,16 @@ def _new_item(
     )
 
 
-def _have(session: Session, kind: str, year: int) -> set[str]:
-    return set(
-        session.exec(
-            select(FollowUp.employee_number)
-            .where(FollowUp.kind == kind)
-            .where(FollowUp.cycle_year == year)
-        ).all()
+def _has_item(kind: str, year: int) -> Any:
+    """The employee already has the item of this kind and cycle year: an EXISTS served by the
+    unique index on (employee, kind, cycle year), so a run reads only the employees still
+    lacking one (normally none) instead of every item of the year, and its cost does not grow
+    with the years of history."""
+    return (
+        exists()
+        .where(col(FollowUp.employee_number) == col(Employee.personnel_number))
+        .where(col(FollowUp.kind) == kind)
+        .where(col(FollowUp.cycle_year) == year)
     )
 
 
@@ -127,8 +130,6 @@ def generate(
     created: list[FollowUp] = []
     teams = list(session.exec(select(Team.code).order_by(col(Team.code))).all())
     for year in (today.year, today.year + 1):
-        have_360 = _have(session, FEEDBACK_360, year)
-        have_ro = _have(session, RO, year)
         ro_count: dict[str, int] = {}
         for team in teams:
             start_360 = feedback_day(year, settings.feedback_month_for(team), calendar)
@@ -138,7 +139,6 @@ def generate(
                     team,
                     year,
                     start_360,
-                    have_360,
                     plan=plan,
                     calendar=calendar,
                     settings=settings,
@@ -155,7 +155,6 @@ def generate(
                     team,
                     year,
                     ro_month,
-                    have_ro,
                     ro_count,
                     today=today,
                     plan=plan,
@@ -172,7 +171,6 @@ def _generate_360(
     team: str,
     year: int,
     start_day: date,
-    have: set[str],
     *,
     plan: Plan,
     calendar: WorkCalendar,
@@ -184,11 +182,12 @@ def _generate_360(
         select(Employee)
         .where(Employee.team_code == team)
         .where(col(Employee.role).in_(LEADER_ROLES))
+        .where(~_has_item(FEEDBACK_360, year))
         .order_by(col(Employee.personnel_number))
     ).all()
     plan_day = calendar.on_or_after(start_day + timedelta(weeks=settings.development_plan_weeks))
     for leader in leaders:
-        if leader.personnel_number in have or not leader.is_active(start_day):
+        if not leader.is_active(start_day):
             continue
         start, end = meeting(start_day, plan)
         created.append(
@@ -216,7 +215,6 @@ def _generate_ro(
     team: str,
     year: int,
     month: int,
-    have: set[str],
     ro_count: dict[str, int],
     *,
     today: date,
@@ -226,12 +224,13 @@ def _generate_ro(
 ) -> list[FollowUp]:
     created = []
     people = session.exec(
-        select(Employee).where(Employee.team_code == team).order_by(col(Employee.personnel_number))
+        select(Employee)
+        .where(Employee.team_code == team)
+        .where(~_has_item(RO, year))
+        .order_by(col(Employee.personnel_number))
     ).all()
     month_days = workdays_of_month(year, month, calendar)
     for employee in people:
-        if employee.personnel_number in have:
-            continue
         holder = conversation_holder(session, employee, month_days[0])
         if holder is None or not employee.is_active(month_days[0]):
             continue

@@ -36,6 +36,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from datetime import UTC
+from email.headerregistry import HeaderRegistry
 from email.message import Message, MIMEPart
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime
@@ -54,9 +55,27 @@ from nazorg.templating import (
 if TYPE_CHECKING:  # jinja2 is only needed to render, and the caller made the environment
     import jinja2
 
+
+class _HeaderClasses(HeaderRegistry):
+    """The standard header registry, with each header class built once: HeaderRegistry builds a
+    new class with type() on every lookup, which made a fifth of the draft's rendering time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._built: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        if key not in self._built:
+            self._built[key] = super().__getitem__(name)
+        return self._built[key]
+
+
 #: Output policy: CRLF line ends, 78-character lines, and header values that are already encoded
 #: (every top-level header here) are written exactly as given, never re-folded.
-POLICY = email.policy.SMTP.clone(refold_source="none")
+POLICY = email.policy.SMTP.clone(refold_source="none", header_factory=_HeaderClasses())
+#: The strict reading of the headers written (same rules as email.policy.default).
+READ_POLICY = email.policy.default.clone(header_factory=_HeaderClasses())
 MAX_LINE = 78
 ATTACHMENT_NAME = "invite.ics"
 #: The top-level headers of every draft, in this order.
@@ -254,7 +273,7 @@ def _verify_headers(data: bytes, attendees: tuple[Person, ...]) -> None:
     The last line of defence against header injection, whatever a library version does with odd
     input: exactly the expected header names, in order, and exactly the intended recipients.
     """
-    head = BytesHeaderParser(policy=email.policy.default).parsebytes(data)
+    head = BytesHeaderParser(policy=READ_POLICY).parsebytes(data)
     recipients = [a.addr_spec for a in head["To"].addresses] if head["To"] else []
     if head.keys() != list(HEADERS) or recipients != [p.email for p in attendees]:
         raise ValueError(

@@ -216,6 +216,17 @@ def _agenda_points(session: Session, followup: FollowUp, settings: Settings) -> 
     return (violence_agenda_point(count, settings.language),) if count else ()
 
 
+@dataclass
+class Decided:
+    """What a decide step recorded: how many versions, and (dry run only) the versions."""
+
+    count: int = 0
+    emissions: list[Emission] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return self.count
+
+
 def _decide_due(
     engine: Engine,
     due_column: Any,
@@ -223,7 +234,7 @@ def _decide_due(
     *,
     today: date,
     dry_run: bool,
-) -> list[Emission]:
+) -> Decided:
     """The one mechanism behind every decision of the daily run.
 
     Reads the follow-ups whose date in `due_column` has come, in batches, each batch one
@@ -232,7 +243,7 @@ def _decide_due(
     cleared by the first (and the unique key on follow-up, purpose and sequence is the last line
     of defence). A dry run rolls every batch back and skips what it has seen.
     """
-    decided: list[Emission] = []
+    decided = Decided()
     seen: set[int] = set()
     while True:
         with Session(engine, expire_on_commit=False) as session:
@@ -255,7 +266,9 @@ def _decide_due(
                 seen.add(followup.id)
                 for emission in handle(session, followup):
                     session.add(emission)
-                    decided.append(emission)
+                    decided.count += 1
+                    if dry_run:  # a real run needs the count only: hold no ORM objects
+                        decided.emissions.append(emission)
                 session.add(followup)
             if dry_run:
                 session.rollback()
@@ -271,8 +284,8 @@ def decide(
     settings: Settings,
     run_id: int | None = None,
     dry_run: bool = False,
-) -> list[Emission]:
-    """Record the calendar versions due today (`emit_on` has come); returns them (in a dry run:
+) -> Decided:
+    """Record the calendar versions due today (`emit_on` has come); returns how many (in a dry run
     what would be recorded)."""
 
     def handle(session: Session, followup: FollowUp) -> list[Emission]:
@@ -348,7 +361,7 @@ def decide_escalations(
     settings: Settings,
     run_id: int | None = None,
     dry_run: bool = False,
-) -> list[Emission]:
+) -> Decided:
     """Record one escalation for each open conversation that became overdue (`escalate_on`
     has come); the date is cleared so it is reported once. A conversation moved to a new date
     and overdue again is reported again (the next sequence)."""
@@ -448,25 +461,43 @@ def pending_emissions(engine: Engine) -> Iterator[Emission]:
         after = batch[-1].id or after
 
 
+#: Versions written between two syncs of the outbox and two commits (one each per batch).
+WRITE_BATCH = 100
+
+
 def write(engine: Engine, *, outbox: Path, renderer: Renderer, now: datetime) -> list[Emitted]:
     """Write every pending version to the outbox; returns the ones this process marked written.
 
     Files are written before they are marked: a crash in between means the next run writes the
-    same bytes again (deterministic rendering), never that a version is lost.
+    same bytes again (deterministic rendering), never that a version is lost. Per batch of
+    WRITE_BATCH versions the files are made durable with one sync and marked in one transaction
+    (an optimistic update per version, so of two concurrent runs only one counts each).
     """
+    from nazorg.outbox import sync_files
+
     written: list[Emitted] = []
-    for emission in pending_emissions(engine):
-        item = _write_one(emission, outbox=outbox, renderer=renderer)
+    batch: list[tuple[Emission, Emitted]] = []
+
+    def mark() -> None:
+        sync_files([Path(p) for _, item in batch for p in (item.ics, item.eml) if p])
         with transaction(engine) as session:
-            result = session.execute(
-                update(Emission)
-                .where(col(Emission.id) == emission.id)
-                .where(col(Emission.written_at).is_(None))
-                .values(written_at=now, ics_path=item.ics, eml_path=item.eml)
-            )
-            mine = result.rowcount == 1  # type: ignore[attr-defined]
-        if mine:
-            written.append(item)
+            for emission, item in batch:
+                result = session.execute(
+                    update(Emission)
+                    .where(col(Emission.id) == emission.id)
+                    .where(col(Emission.written_at).is_(None))
+                    .values(written_at=now, ics_path=item.ics, eml_path=item.eml)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    written.append(item)
+        batch.clear()
+
+    for emission in pending_emissions(engine):
+        batch.append((emission, _write_one(emission, outbox=outbox, renderer=renderer)))
+        if len(batch) >= WRITE_BATCH:
+            mark()
+    if batch:
+        mark()
     return written
 
 
@@ -479,7 +510,7 @@ def _write_one(emission: Emission, *, outbox: Path, renderer: Renderer) -> Emitt
             f"{emission.decided_on.isoformat()}/nazorg-{emission.followup_id}-"
             f"{notice.kind}-escalatie-{emission.sequence:03d}.eml"
         )
-        write_atomic(eml_path, renderer.render_escalation(notice))
+        write_atomic(eml_path, renderer.render_escalation(notice), durable=False)
         return Emitted(
             emission.followup_id,
             notice.kind,
@@ -495,8 +526,8 @@ def _write_one(emission: Emission, *, outbox: Path, renderer: Renderer) -> Emitt
     stem = outbox / file_stem(emission, version)
     ics_path = stem.with_name(stem.name + ".ics")
     eml_path = stem.with_name(stem.name + ".eml")
-    write_atomic(ics_path, ics)
-    write_atomic(eml_path, eml)
+    write_atomic(ics_path, ics, durable=False)
+    write_atomic(eml_path, eml, durable=False)
     return Emitted(
         emission.followup_id,
         version.kind,
@@ -588,8 +619,10 @@ def run_daily(
     report = RunReport(today=today, dry_run=dry_run)
     if dry_run:
         now = clock()
-        would = decide(engine, today=today, now=now, settings=settings, dry_run=True)
-        would += decide_escalations(engine, today=today, now=now, settings=settings, dry_run=True)
+        would = decide(engine, today=today, now=now, settings=settings, dry_run=True).emissions
+        would += decide_escalations(
+            engine, today=today, now=now, settings=settings, dry_run=True
+        ).emissions
         report.emitted = [_describe(emission) for emission in would]
         report.decided = len(report.emitted)
         return report

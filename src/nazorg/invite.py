@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -46,8 +45,20 @@ PRODID = "-//nazorg//nazorg 0.1//NL"
 SUPPORTED_TZID = "Europe/Amsterdam"
 MAX_LINE_OCTETS = 75
 
-#: One unit for folding: an escape pair (TEXT `\,` or RFC 6868 `^^`) or a single character.
-_FOLD_UNIT = re.compile(r"\\.|\^\^|.", re.DOTALL)
+#: An escape pair (TEXT `\,` or RFC 6868 `^^`), in UTF-8: never split by a fold.
+_ESCAPE_PAIR = re.compile(rb"\\.|\^\^", re.DOTALL)
+#: TEXT escaping as one translation: the escapes, every line break as `\n`, and the other
+#: control characters (Unicode category Cc, and lone surrogates, Cs) dropped; TAB stays.
+_TEXT_TABLE: dict[int, str | None] = {
+    **dict.fromkeys(range(0x00, 0x20), None),
+    **dict.fromkeys(range(0x7F, 0xA0), None),
+    **dict.fromkeys(range(0xD800, 0xE000), None),
+    ord("\t"): "\t",
+    **dict.fromkeys(map(ord, "\n\u2028\u2029\x85\x0b\x0c\x1c\x1d\x1e"), "\\n"),
+    ord("\\"): "\\\\",
+    ord(";"): "\\;",
+    ord(","): "\\,",
+}
 #: A caret that RFC 6868 would decode together with the next character.
 _CARET = re.compile(r"\^(?=[n'^])")
 #: A parameter value needs DQUOTEs when it has one of these (RFC 5545 3.1, SAFE-CHAR).
@@ -61,20 +72,7 @@ def escape_text(value: str) -> str:
     split on) becomes the two characters `\n`; other control characters except TAB are not
     allowed in TEXT and are dropped. The result never contains a raw line break.
     """
-    text = value.replace("\r\n", "\n").replace("\r", "\n")
-    out: list[str] = []
-    for ch in text:
-        if ch in "\n\u2028\u2029\x85\x0b\x0c\x1c\x1d\x1e":
-            out.append("\\n")
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch in ";,":
-            out.append("\\" + ch)
-        elif ch != "\t" and unicodedata.category(ch) in ("Cc", "Cs"):
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
+    return value.replace("\r\n", "\n").replace("\r", "\n").translate(_TEXT_TABLE)
 
 
 def param_value(value: str) -> str:
@@ -95,21 +93,22 @@ def fold(line: str) -> str:
     Splits only between characters, so a UTF-8 sequence is never cut, and never inside an
     escape pair: some clients mis-read a `\\` at the end of a physical line.
     """
-    if len(line.encode("utf-8")) <= MAX_LINE_OCTETS:
+    data = line.encode("utf-8")
+    if len(data) <= MAX_LINE_OCTETS:
         return line
-    pieces: list[str] = []
-    current: list[str] = []
-    size = 0
-    limit = MAX_LINE_OCTETS
-    for unit in _FOLD_UNIT.findall(line):
-        octets = len(unit.encode("utf-8"))
-        if current and size + octets > limit:
-            pieces.append("".join(current))
-            current, size, limit = [], 0, MAX_LINE_OCTETS - 1  # the leading space counts
-        current.append(unit)
-        size += octets
-    pieces.append("".join(current))
-    return "\r\n ".join(pieces)
+    # Cutting right after the first half of an escape pair is not allowed; the pairs are found
+    # from the start of the line, as a reader pairs them.
+    inside_pair = {m.start() + 1 for m in _ESCAPE_PAIR.finditer(data)}
+    pieces: list[bytes] = []
+    start, limit = 0, MAX_LINE_OCTETS
+    while len(data) - start > limit:
+        cut = start + limit
+        while cut in inside_pair or data[cut] & 0xC0 == 0x80:  # not inside a UTF-8 sequence
+            cut -= 1
+        pieces.append(data[start:cut])
+        start, limit = cut, MAX_LINE_OCTETS - 1  # the leading space counts
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces).decode("utf-8")
 
 
 def utc_stamp(moment: datetime) -> str:

@@ -23,9 +23,12 @@ def ensure_dir(path: Path) -> None:
         ) from None
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write `data` to `path` via a temporary file and a rename, so no reader and no crash ever
-    sees a half-written file; an existing file with the same name is replaced in one step."""
+    sees a half-written file; an existing file with the same name is replaced in one step.
+
+    `durable=False` leaves the flush to disk to a later `sync_files` (per batch: the folder is
+    synced once instead of once per file); the caller must not rely on the file before that."""
     ensure_dir(path.parent)
     fd = -1
     tmp = ""
@@ -36,9 +39,12 @@ def write_atomic(path: Path, data: bytes) -> None:
             fd = -1
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         Path(tmp).replace(path)
         tmp = ""
+        if not durable:
+            return
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
@@ -55,3 +61,20 @@ def write_atomic(path: Path, data: bytes) -> None:
         if tmp:
             with contextlib.suppress(OSError):
                 Path(tmp).unlink()
+
+
+def sync_files(paths: list[Path]) -> None:
+    """Make files written with `durable=False`, and their names, durable: an fsync of each file
+    and of each folder once (a batch's names share a folder or two)."""
+    try:
+        for target in [*paths, *{p.parent for p in paths}]:
+            fd = os.open(target, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        raise OutboxError(
+            f"kan de outbox niet naar schijf schrijven ({exc.strerror}); de versies blijven "
+            "klaarstaan voor de volgende run; controleer de ruimte en rechten van NAZORG_OUTBOX"
+        ) from None
