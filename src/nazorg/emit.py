@@ -43,7 +43,7 @@ INVITE = "invite"
 ESCALATION = "escalation"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Emitted:
     """One version written by this run (for the summary and --json)."""
 
