@@ -334,3 +334,29 @@ def test_a_conversation_whose_day_has_passed_gets_no_late_invite_but_an_escalati
     # The first run happens only after the conversation of Monday 2 March.
     report = run_daily(team, today=date(2026, 3, 20), clock=clock_at(), settings=settings)
     assert [(e.kind, e.method) for e in report.emitted] == [("checkin_1m", "ESCALATION")]
+
+
+def test_deciding_a_batch_reads_its_people_in_two_queries_not_one_per_conversation(
+    team: Any, settings: Any
+) -> None:
+    """On a database server every query is a round trip: the employees of a batch and their
+    leaders are read together, whatever the number of conversations due."""
+    from sqlalchemy import event
+
+    for index in range(12):
+        for employee in ("E1", "E2", "E3"):
+            occurred = date(2026, 1, 19) + timedelta(days=index)
+            register(team, settings, employee=employee, occurred=occurred, today=occurred)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(team, "before_cursor_execute", record)
+    try:
+        decided = decide(team, today=date(2026, 2, 20), now=FIXED_NOW, settings=settings)
+    finally:
+        event.remove(team, "before_cursor_execute", record)
+    assert len(decided) >= 30
+    employee_reads = [s for s in statements if s.lstrip().startswith("SELECT employee.")]
+    assert len(employee_reads) == 2, employee_reads

@@ -227,6 +227,23 @@ class Decided:
         return self.count
 
 
+def load_people(session: Session, followups: list[FollowUp]) -> list[Employee]:
+    """Read the employees of a batch and their leaders in two queries, into the session's
+    identity map, so that deciding each follow-up finds them there (`session.get`) instead of
+    asking the database once per person: on a server every query is a round trip. The caller
+    holds the returned list while it decides: the identity map keeps only weak references."""
+    numbers = {f.employee_number for f in followups}
+    people = list(
+        session.exec(select(Employee).where(col(Employee.personnel_number).in_(numbers))).all()
+    )
+    leaders = {p.leader_number for p in people if p.leader_number} - numbers
+    if leaders:
+        people += session.exec(
+            select(Employee).where(col(Employee.personnel_number).in_(leaders))
+        ).all()
+    return people
+
+
 def _decide_due(
     engine: Engine,
     due_column: Any,
@@ -261,6 +278,7 @@ def _decide_due(
             if not followups:
                 session.rollback()
                 return decided
+            _people = load_people(session, followups)  # held for the batch: the map is weak
             for followup in followups:
                 assert followup.id is not None
                 seen.add(followup.id)
