@@ -41,9 +41,13 @@ servers:
 test: install postgres servers
 	$(BIN)/python -m pytest
 
+# Style, then the architecture: the layer contract (pyproject.toml, [tool.importlinter]), no
+# import cycles between modules and no module over 400 lines of code.
 lint: install
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests migrations scripts
+	$(BIN)/ruff format --check src tests migrations scripts
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/check_architecture.py
 
 typecheck: install
 	$(BIN)/mypy

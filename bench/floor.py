@@ -23,8 +23,8 @@ from typing import Any
 import icalendar
 import jinja2
 
-from nazorg.payload import InviteVersion
-from nazorg.templating import checkin_months, templates_dir
+from nazorg.core.payload import InviteVersion
+from nazorg.emission.render.templating import checkin_months, templates_dir
 
 PRODID = "-//nazorg-bench//floor//NL"
 SMTP = policy.SMTP

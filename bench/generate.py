@@ -5,13 +5,13 @@ What it builds (defaults: national scale, see `Scale`):
 * 160 basic teams and 65,000 employees: per team one teamchef, one leader (operationeel expert)
   for about every 19 people, the rest medewerkers spread over the leaders.
 * Five years of incidents (250,000; 1 to 3 employees each, 1.4 on average) with the check-ins
-  that `nazorg.incidents.register` would plan for them: the same `plan_checkins`, `invite_date`
-  and `escalation_date`, so weekends, holidays, late registrations and catch-up conversations
-  come out as they do in production.
+  that `nazorg.services.incidents.register` would plan for them: the same `plan_checkins`,
+  `invite_date` and `escalation_date`, so weekends, holidays, late registrations and catch-up
+  conversations come out as they do in production.
 * The leadership-cycle items (issue 5) of those years: the yearly 360-degree feedback and the
   development plan of every leader and the yearly R&O conversation of every employee, slotted
-  as `nazorg.cycles.generate` slots them, up to the horizon the daily run looks ahead. A run on
-  `TODAY` therefore generates nothing: the history already has what earlier runs made.
+  as `nazorg.services.cycles.generate` slots them, up to the horizon the daily run looks ahead. A
+  run on `TODAY` therefore generates nothing: the history already has what earlier runs made.
 * The state every item would be in on `TODAY` before the daily run: what earlier runs emitted
   has `emit_on` NULL, its `sequence` and an `Emission` row with a real payload (an InviteVersion
   or EscalationNotice JSON, byte for byte as the run writes it) marked written; past
@@ -21,8 +21,8 @@ What it builds (defaults: national scale, see `Scale`):
   Not generated: audit events (the daily run never reads them) and the tables of the privacy and
   delivery features (issues 6 and 8).
 
-The database is created by `nazorg.db.upgrade` (the migrations), so the schema and its indexes
-are the real ones; rows are then bulk loaded: `COPY` on PostgreSQL, `executemany` in large
+The database is created by `nazorg.store.migrate.upgrade` (the migrations), so the schema and its
+indexes are the real ones; rows are then bulk loaded: `COPY` on PostgreSQL, `executemany` in large
 transactions with `synchronous=OFF` on SQLite. Everything is derived from a seed and the day, so
 the last 10% of a full history is the same as a 10% history: both sizes see the same load today.
 
@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nazorg.cycles import (
+from nazorg.core.cycles import (
     DEVELOPMENT_PLAN,
     FEEDBACK_360,
     RO,
@@ -57,9 +57,7 @@ from nazorg.cycles import (
     ro_slot,
     workdays_of_month,
 )
-from nazorg.emit import message_id
-from nazorg.incidents import UID_DOMAIN
-from nazorg.planning import (
+from nazorg.core.planning import (
     CANCELLED,
     DECLINED,
     HELD,
@@ -70,8 +68,10 @@ from nazorg.planning import (
     meeting,
     plan_checkins,
 )
+from nazorg.core.workdays import WorkCalendar, add_months
+from nazorg.emission.reconcile import message_id
+from nazorg.services.incidents import UID_DOMAIN
 from nazorg.settings import Settings
-from nazorg.workdays import WorkCalendar, add_months
 
 #: The bench's "today": a Friday with an ordinary load of invites due.
 TODAY = date(2026, 3, 13)
@@ -249,7 +249,7 @@ SEQUENCES = ("incident", "followup", "emission", "run")
 
 def check_columns() -> None:
     """Fail early and clearly when the models gained a required column the generator lacks."""
-    from nazorg.models import SQLModel
+    from nazorg.store.models import SQLModel
 
     for table, columns in COLUMNS.items():
         model = SQLModel.metadata.tables[table]
@@ -530,7 +530,7 @@ class Generator:
                     )
 
     def _cycles(self) -> Iterator[tuple[str, tuple[Any, ...]]]:
-        """The cycle items `nazorg.cycles.generate` made on the days before TODAY."""
+        """The cycle items `nazorg.services.cycles.generate` made on the days before TODAY."""
         plan = self.settings.plan()
         first = self.start
         horizon = add_months(TODAY - timedelta(days=1), self.settings.cycle_horizon_months)
@@ -743,7 +743,7 @@ def escalation_payload(
 
 def self_check() -> None:
     """The hand-built payloads are what the dataclasses write (else the bench measures fiction)."""
-    from nazorg.payload import EscalationNotice, InviteVersion
+    from nazorg.core.payload import EscalationNotice, InviteVersion
 
     person = {"email": "a.b@politie.example", "name": "Jérôme Ğüneş"}
     organizer = {"email": "nazorg@politie.example", "name": "Nazorg TCO/VGW"}
@@ -906,7 +906,8 @@ class PostgresSink(Sink):
 
 
 def create_schema(url: str) -> None:
-    from nazorg.db import make_engine, upgrade
+    from nazorg.store.engine import make_engine
+    from nazorg.store.migrate import upgrade
 
     engine = make_engine(url)
     upgrade(engine)

@@ -92,7 +92,7 @@ def worker(url: str, day: date, outbox: Path, profile: Path | None = None) -> di
 
 
 def engine_for(url: str) -> Any:
-    from nazorg.db import make_engine
+    from nazorg.store.engine import make_engine
 
     return make_engine(url)
 
@@ -138,7 +138,7 @@ def versions_of_run(url: str, day: date) -> list[Any]:
     """The InviteVersions decided on `day` (the catch-up), for the floor."""
     from sqlalchemy import text
 
-    from nazorg.payload import InviteVersion
+    from nazorg.core.payload import InviteVersion
 
     engine = engine_for(url)
     with engine.connect() as connection:
@@ -259,8 +259,8 @@ def summarise_profile(path: Path, items: int) -> dict[str, Any]:
 
 def render_only(versions: list[Any]) -> dict[str, Any]:
     """nazorg's renderer alone on the same versions (no database, no files)."""
-    from nazorg.emit import Renderer
-    from nazorg.invite import vtimezone_lines
+    from nazorg.emission.render.invite import vtimezone_lines
+    from nazorg.emission.render.renderer import Renderer
     from nazorg.settings import Settings
 
     vtimezone_lines.cache_clear()

@@ -47,10 +47,10 @@ def main() -> None:
 
     from sqlalchemy import event
 
-    from nazorg.clock import utc_now
-    from nazorg.db import make_engine
-    from nazorg.emit import run_daily
+    from nazorg.core.clock import utc_now
+    from nazorg.jobs.daily import run_daily
     from nazorg.settings import Settings
+    from nazorg.store.engine import make_engine
 
     settings = Settings(database_url=args.url, outbox=args.outbox)
     before_mb = maxrss_mb()

@@ -8,7 +8,7 @@ config file), so there is one place that decides which database is used.
 from alembic import context
 from sqlmodel import SQLModel
 
-import nazorg.models  # noqa: F401  (registers the tables)
+import nazorg.store.models  # noqa: F401  (registers the tables)
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -17,8 +17,8 @@ target_metadata = SQLModel.metadata
 def _engine():  # type: ignore[no-untyped-def]
     engine = config.attributes.get("engine")
     if engine is None:
-        from nazorg.db import make_engine
         from nazorg.settings import load_settings
+        from nazorg.store.engine import make_engine
 
         engine = make_engine(load_settings().database_url)
     return engine

@@ -48,7 +48,8 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Any]:
-    from nazorg.db import make_engine, upgrade
+    from nazorg.store.engine import make_engine
+    from nazorg.store.migrate import upgrade
 
     eng = make_engine(database_url)
     upgrade(eng)
@@ -120,8 +121,8 @@ def cli_team(cli: Cli, team_csv: Path) -> Cli:
 
 def load_team(engine: Any, now: datetime = FIXED_NOW) -> None:
     """The small test team in a database, through the same import the CLI uses."""
-    from nazorg import employees
-    from nazorg.db import transaction
+    from nazorg.services import employees
+    from nazorg.store.engine import transaction
 
     rows = employees.read_csv(TEAM_CSV.encode())
     with transaction(engine) as session:
@@ -138,9 +139,9 @@ def register(
     kind: str = "geweld",
     note: str | None = None,
 ) -> Any:
-    from nazorg import incidents
-    from nazorg.db import transaction
-    from nazorg.workdays import WorkCalendar
+    from nazorg.core.workdays import WorkCalendar
+    from nazorg.services import incidents
+    from nazorg.store.engine import transaction
 
     with transaction(engine) as session:
         return incidents.register(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nazorg.payload import InviteVersion, Person
+from nazorg.core.payload import InviteVersion, Person
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

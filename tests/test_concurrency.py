@@ -24,12 +24,12 @@ import pytest
 import vobject
 from sqlmodel import Session, col, func, select
 
-from nazorg import incidents
-from nazorg.db import transaction
-from nazorg.emit import run_daily
-from nazorg.models import Emission, FollowUp, Run
-from nazorg.planning import PLANNED
-from nazorg.workdays import WorkCalendar
+from nazorg.core.planning import PLANNED
+from nazorg.core.workdays import WorkCalendar
+from nazorg.jobs.daily import run_daily
+from nazorg.services import incidents
+from nazorg.store.engine import transaction
+from nazorg.store.models import Emission, FollowUp, Run
 from tests.conftest import load_team
 
 pytestmark = pytest.mark.slow

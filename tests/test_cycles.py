@@ -10,11 +10,11 @@ import pytest
 import vobject
 from sqlmodel import Session, col, select
 
-from nazorg import employees
-from nazorg.db import transaction
-from nazorg.emit import run_daily
-from nazorg.models import FollowUp
+from nazorg.jobs.daily import run_daily
+from nazorg.services import employees
 from nazorg.settings import Settings
+from nazorg.store.engine import transaction
+from nazorg.store.models import FollowUp
 from tests.conftest import FIXED_NOW, load_team, register
 
 pytestmark = pytest.mark.slow
@@ -227,7 +227,7 @@ def test_a_plan_per_incident_kind_adds_an_early_contact_and_stays_with_existing_
 
 
 def test_an_invalid_plan_is_refused_naming_the_entry(tmp_path: Path) -> None:
-    from nazorg.errors import ConfigError
+    from nazorg.core.errors import ConfigError
     from nazorg.settings import load_settings
 
     config = tmp_path / "plans.toml"

@@ -24,20 +24,21 @@ import vobject
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from nazorg import followups
-from nazorg.db import make_engine, transaction, upgrade
+from nazorg.core.errors import ConfigError
+from nazorg.core.workdays import WorkCalendar
 from nazorg.delivery.caldav import calendar_object
-from nazorg.delivery.config import CaldavTarget, DeliverySettings, ImapTarget, SmtpTarget
 from nazorg.delivery.imap import imap_utf7
 from nazorg.delivery.service import deliver
 from nazorg.delivery.smtp import without_unsent_header
 from nazorg.delivery.state import BACKOFF, CLAIM_TIMEOUT, backoff
-from nazorg.delivery_models import Delivery
-from nazorg.emit import run_daily
-from nazorg.errors import ConfigError
-from nazorg.models import Emission
+from nazorg.jobs.daily import run_daily
+from nazorg.services import followups
 from nazorg.settings import Settings, load_settings
-from nazorg.workdays import WorkCalendar
+from nazorg.settings.delivery import CaldavTarget, DeliverySettings, ImapTarget, SmtpTarget
+from nazorg.store.engine import make_engine, transaction
+from nazorg.store.migrate import upgrade
+from nazorg.store.models import Emission
+from nazorg.store.models.delivery import Delivery
 from tests.conftest import FIXED_NOW, Cli, load_team, register
 from tests.mailservers import (
     Certificates,
@@ -487,7 +488,8 @@ def test_a_server_that_is_down_fails_its_target_only_and_is_retried_with_backoff
     failed_at = row.next_attempt_at - BACKOFF[0]
     assert abs(failed_at - clock.now) < timedelta(seconds=5)
     with Session(engine) as session:
-        from nazorg.delivery import status_lines, status_summary
+        from nazorg.delivery.state import summary as status_summary
+        from nazorg.delivery.state import summary_lines as status_lines
 
         summary = status_summary(session, now=clock.now)
     assert summary["failed"] == 1 and summary["targets"]["imap"] == {"pending": 0, "failed": 1}

@@ -1,4 +1,5 @@
-"""The .eml draft (nazorg.draft): golden bytes, the strict stdlib parser, and hostile input."""
+"""The .eml draft (nazorg.emission.render.draft): golden bytes, the strict stdlib parser, and
+hostile input."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nazorg.draft import render_eml
-from nazorg.invite import render_ics
-from nazorg.payload import InviteVersion, Person
-from nazorg.templating import clean_name, make_environment
+from nazorg.core.payload import InviteVersion, Person
+from nazorg.emission.render.draft import render_eml
+from nazorg.emission.render.invite import render_ics
+from nazorg.emission.render.templating import clean_name, make_environment
 from tests.factories import (
     EMPLOYEE,
     LEADER,
@@ -349,9 +350,9 @@ def test_boundaries_are_derived_not_random(nl: jinja2.Environment) -> None:
 
 SUBPROCESS = """
 import sys
-from nazorg.draft import render_eml
-from nazorg.invite import render_ics
-from nazorg.templating import make_environment
+from nazorg.emission.render.draft import render_eml
+from nazorg.emission.render.invite import render_ics
+from nazorg.emission.render.templating import make_environment
 from tests.factories import make_cancel, make_version
 env = make_environment("nl")
 out = b""

@@ -17,10 +17,10 @@ import pytest
 import vobject
 from sqlmodel import Session, col, select
 
-from nazorg import incidents
-from nazorg.db import transaction
-from nazorg.models import Emission, FollowUp
-from nazorg.workdays import WorkCalendar
+from nazorg.core.workdays import WorkCalendar
+from nazorg.services import incidents
+from nazorg.store.engine import transaction
+from nazorg.store.models import Emission, FollowUp
 from tests.conftest import FIXED_NOW, load_team
 
 pytestmark = pytest.mark.slow

@@ -126,7 +126,7 @@ def world(database_url: str, tmp_path: Path) -> Cli:
 
 
 def engine_of(cli: Cli) -> Any:
-    from nazorg.db import make_engine
+    from nazorg.store.engine import make_engine
 
     return make_engine(cli.env["NAZORG_DATABASE_URL"])
 
@@ -455,13 +455,13 @@ def run_with_broken_outbox(world: Cli, break_it: Callable[[], None]) -> Any:
 def test_a_full_outbox_keeps_the_versions_for_the_next_run(
     world: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import nazorg.outbox
+    import nazorg.emission.outbox
 
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     result = run_with_broken_outbox(
-        world, lambda: monkeypatch.setattr(nazorg.outbox.os, "fsync", full)
+        world, lambda: monkeypatch.setattr(nazorg.emission.outbox.os, "fsync", full)
     )
     assert "No space left on device" in result.stderr
     outbox = Path(world.env["NAZORG_OUTBOX"])

@@ -1,4 +1,5 @@
-"""The .ics rendering (nazorg.invite) and the template environment (nazorg.templating).
+"""The .ics rendering (nazorg.emission.render.invite) and the template environment
+(nazorg.emission.render.templating).
 
 Checked three ways: byte-equal golden files, independent parsers (vobject with validate=True,
 which applies the file's own VTIMEZONE; icalendar), and explicit byte checks for what parsers
@@ -23,10 +24,16 @@ import vobject
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nazorg.errors import ConfigError
-from nazorg.invite import escape_text, fold, param_value, render_ics, vtimezone_lines
-from nazorg.payload import InviteVersion, Person
-from nazorg.templating import clean_name, make_environment, templates_dir
+from nazorg.core.errors import ConfigError
+from nazorg.core.payload import InviteVersion, Person
+from nazorg.emission.render.invite import (
+    escape_text,
+    fold,
+    param_value,
+    render_ics,
+    vtimezone_lines,
+)
+from nazorg.emission.render.templating import clean_name, make_environment, templates_dir
 from tests.factories import (
     EMPLOYEE,
     LEADER,
@@ -405,8 +412,8 @@ def test_same_version_same_bytes(nl: jinja2.Environment) -> None:
 
 SUBPROCESS = """
 import sys
-from nazorg.invite import render_ics
-from nazorg.templating import make_environment
+from nazorg.emission.render.invite import render_ics
+from nazorg.emission.render.templating import make_environment
 from tests.factories import make_cancel, make_version
 env = make_environment("nl")
 out = render_ics(make_version(), env) + b"--" + render_ics(make_cancel(), env)

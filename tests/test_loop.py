@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 import vobject
 
-from nazorg import employees, followups
-from nazorg.db import transaction
-from nazorg.emit import Emitted, run_daily
-from nazorg.errors import NotFoundError, ValidationError
-from nazorg.workdays import WorkCalendar
+from nazorg.core.errors import NotFoundError, ValidationError
+from nazorg.core.workdays import WorkCalendar
+from nazorg.emission.write import Emitted
+from nazorg.jobs.daily import run_daily
+from nazorg.services import employees, followups
+from nazorg.store.engine import transaction
 from tests.conftest import FIXED_NOW, Cli, load_team, register
 
 STRICT = email.policy.default.clone(raise_on_defect=True)

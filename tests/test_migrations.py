@@ -9,8 +9,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-import nazorg.models  # noqa: F401
-from nazorg.db import current_revision, head_revision, make_engine, upgrade
+import nazorg.store.models  # noqa: F401
+from nazorg.store.engine import make_engine
+from nazorg.store.migrate import current_revision, head_revision, upgrade
 
 
 def test_upgrade_creates_every_table_and_is_idempotent(database_url: str) -> None:

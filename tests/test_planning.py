@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nazorg.planning import PLANNED, SKIPPED, Plan, invite_date, plan_checkins
-from nazorg.workdays import WorkCalendar, add_months
+from nazorg.core.planning import PLANNED, SKIPPED, Plan, invite_date, plan_checkins
+from nazorg.core.workdays import WorkCalendar, add_months
 
 CAL = WorkCalendar()
 PLAN = Plan()

@@ -19,11 +19,22 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 from typer.testing import CliRunner
 
-from nazorg import followups, privacy
-from nazorg.db import transaction
-from nazorg.emit import Emitted, run_daily
-from nazorg.models import AuditEvent, Emission, Employee, FollowUp, Incident, IncidentEmployee
-from nazorg.privacy_models import Erasure, RetentionCount
+from nazorg.emission.write import Emitted
+from nazorg.jobs.daily import run_daily
+from nazorg.services import followups
+from nazorg.services.privacy.erasure import ErasureOutcome, request_erasure
+from nazorg.services.privacy.retention import purge
+from nazorg.store.engine import transaction
+from nazorg.store.models import (
+    AuditEvent,
+    Emission,
+    Employee,
+    Erasure,
+    FollowUp,
+    Incident,
+    IncidentEmployee,
+    RetentionCount,
+)
 from tests.conftest import FIXED_NOW, TEAM_CSV, Cli, load_team
 
 STRICT = email.policy.default.clone(raise_on_defect=True)
@@ -105,8 +116,8 @@ class World:
         return report.emitted
 
     def register(self, *employees: str, occurred: date, note: str | None = None) -> list[int]:
-        from nazorg import incidents
-        from nazorg.workdays import WorkCalendar
+        from nazorg.core.workdays import WorkCalendar
+        from nazorg.services import incidents
 
         with transaction(self.engine) as session:
             registration = incidents.register(
@@ -128,9 +139,9 @@ class World:
         with transaction(self.engine) as session:
             return fn(session, *args, **kwargs)
 
-    def erase(self, number: str, today: date) -> privacy.ErasureOutcome:
+    def erase(self, number: str, today: date) -> ErasureOutcome:
         return self.change(
-            privacy.request_erasure, number, actor="AVG-loket", today=today, now=self.clock()
+            request_erasure, number, actor="AVG-loket", today=today, now=self.clock()
         )
 
 
@@ -217,7 +228,7 @@ def test_reading_commands_write_one_audit_record_per_person_shown(db_cli: Cli) -
 def test_the_actor_is_by_else_nazorg_user_else_the_system_user(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from nazorg.audit import actor_from_env
+    from nazorg.cli.common import actor_from_env
 
     monkeypatch.setenv("NAZORG_USER", "loket")
     assert actor_from_env(" Piet ") == "Piet"
@@ -439,8 +450,8 @@ def test_erasing_someone_never_invited_is_done_at_once(world: World, settings: A
 
 
 def test_erasing_a_leader_waits_until_nobody_depends_on_them(world: World, settings: Any) -> None:
-    from nazorg import employees
-    from nazorg.errors import ValidationError
+    from nazorg.core.errors import ValidationError
+    from nazorg.services import employees
 
     world.register("E3", occurred=date(2026, 2, 2))
     world.run(date(2026, 2, 20))  # REQUEST to L2 (Lea Leider) and E3
@@ -498,7 +509,7 @@ def test_a_conversation_registered_during_a_pending_erasure_is_called_off(
 
 
 def test_erase_asks_for_confirmation_and_shows_what_will_go(db_cli: Cli, database_url: str) -> None:
-    from nazorg.db import make_engine
+    from nazorg.store.engine import make_engine
 
     add_incident(db_cli, "E1", "E2")
     assert db_cli("run", today="2026-02-20").exit_code == 0
@@ -596,7 +607,7 @@ def test_purge_removes_what_was_closed_long_ago_and_keeps_only_counts(
     before = dump(world.engine)
     today = date(2026, 7, 2)  # cutoff 2024-07-02: E1's last conversation closed on 2024-07-01
     with transaction(world.engine) as session:
-        dry = privacy.purge(
+        dry = purge(
             session,
             today=today,
             now=world.clock(),
@@ -608,7 +619,7 @@ def test_purge_removes_what_was_closed_long_ago_and_keeps_only_counts(
     assert (dry.incidents, dry.followups, dry.emissions, dry.files) == (1, 3, 1, 2)
     assert dump(world.engine) == before
     with transaction(world.engine) as session:
-        report = privacy.purge(
+        report = purge(
             session,
             today=today,
             now=world.clock(),
@@ -642,7 +653,7 @@ def test_purge_removes_what_was_closed_long_ago_and_keeps_only_counts(
     assert list(settings.outbox_dir.rglob("*.ics")) == []
     # A second purge of the same period changes nothing more.
     with transaction(world.engine) as session:
-        again = privacy.purge(
+        again = purge(
             session,
             today=today,
             now=world.clock(),
@@ -668,7 +679,7 @@ def test_purge_removes_old_outbox_files_and_only_nazorgs(tmp_path: Path, engine:
     for path in [*old, other]:
         os.utime(path, (stamp, stamp))
     with transaction(engine) as session:
-        report = privacy.purge(
+        report = purge(
             session,
             today=date(2026, 7, 1),
             now=FIXED_NOW,

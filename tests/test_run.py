@@ -13,8 +13,9 @@ import pytest
 import vobject
 from sqlmodel import Session, col, select
 
-from nazorg.emit import decide, run_daily
-from nazorg.models import Emission, FollowUp, Run
+from nazorg.emission.decide import decide
+from nazorg.jobs.daily import run_daily
+from nazorg.store.models import Emission, FollowUp, Run
 from tests.conftest import FIXED_NOW, Cli, load_team, register
 
 STRICT = email.policy.default.clone(raise_on_defect=True)
@@ -214,7 +215,7 @@ def test_each_run_is_recorded(team: Any, settings: Any) -> None:
 def test_a_read_only_outbox_fails_the_run_and_keeps_the_version_pending(
     team: Any, settings: Any
 ) -> None:
-    from nazorg.errors import OutboxError
+    from nazorg.core.errors import OutboxError
     from nazorg.settings import Settings
 
     register(team, settings, occurred=date(2026, 2, 2), today=date(2026, 2, 3))
@@ -233,8 +234,8 @@ def test_a_read_only_outbox_fails_the_run_and_keeps_the_version_pending(
 def test_an_employee_without_a_leader_is_invited_with_the_teamchef(
     team: Any, settings: Any
 ) -> None:
-    from nazorg import employees
-    from nazorg.db import transaction
+    from nazorg.services import employees
+    from nazorg.store.engine import transaction
 
     with transaction(team) as session:
         employees.update(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from nazorg.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler
+from nazorg.jobs.serve import MISFIRE_GRACE_SECONDS, build_scheduler
 
 
 def test_the_scheduler_runs_daily_at_run_time_in_amsterdam_coalescing_missed_runs(

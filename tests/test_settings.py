@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from nazorg.clock import today_from_env
-from nazorg.errors import ConfigError
+from nazorg.core.clock import today_from_env
+from nazorg.core.errors import ConfigError
 from nazorg.settings import load_settings
 
 

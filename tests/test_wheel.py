@@ -89,7 +89,7 @@ def test_an_installed_nazorg_works_outside_the_checkout(wheel: Path, tmp_path: P
         [
             sys.executable,
             "-c",
-            "import nazorg.resources as r; print(r.__file__); print(r.templates_dir()); "
+            "import nazorg.core.resources as r; print(r.__file__); print(r.templates_dir()); "
             "print(r.migrations_dir())",
         ],
         cwd=work,

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from nazorg.errors import NazorgError
+from nazorg.core.errors import NazorgError
 
 
 def user_message(exc: BaseException) -> str | None:
@@ -25,7 +25,7 @@ def user_message(exc: BaseException) -> str | None:
         return str(exc)
     sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
     if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError):
-        from nazorg.db import safe_url
+        from nazorg.store.engine import safe_url
 
         url = (
             safe_url(os.environ.get("NAZORG_DATABASE_URL", ""))

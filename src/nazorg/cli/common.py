@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -36,7 +38,8 @@ class Env:
 
     def engine(self, *, check: bool = True) -> Engine:
         if self._engine is None:
-            from nazorg.db import check_schema, make_engine
+            from nazorg.store.engine import make_engine
+            from nazorg.store.migrate import check_schema
 
             self._engine = make_engine(self.settings.database_url)
             if check:
@@ -45,27 +48,40 @@ class Env:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        from nazorg.db import transaction
+        from nazorg.store.engine import transaction
 
         with transaction(self.engine()) as session:
             yield session
 
     @property
     def today(self) -> date:
-        from nazorg.clock import today_from_env
+        from nazorg.core.clock import today_from_env
 
         return today_from_env()
 
     @property
     def now(self) -> datetime:
-        from nazorg.clock import utc_now
+        from nazorg.core.clock import utc_now
 
         return utc_now()
 
     def actor(self, by: str | None) -> str:
-        from nazorg.audit import actor_from_env
-
         return actor_from_env(by)
+
+
+def actor_from_env(by: str | None) -> str:
+    """Who is acting: --by, else NAZORG_USER, else the operating-system user. A given name must
+    be one line of at most 200 characters (it goes into every audit record)."""
+    from nazorg.core.text import clean_line
+
+    if by and by.strip():
+        return clean_line(by, "--by", 200)
+    if os.environ.get("NAZORG_USER", "").strip():
+        return clean_line(os.environ["NAZORG_USER"], "NAZORG_USER", 200)
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "onbekend"
 
 
 def env(ctx: typer.Context) -> Env:
@@ -81,7 +97,7 @@ def print_json(data: Any) -> None:
 def parse_date_option(value: str | None, option: str) -> date | None:
     if value is None:
         return None
-    from nazorg.clock import parse_date
+    from nazorg.core.clock import parse_date
 
     return parse_date(value.strip(), option)
 
@@ -97,7 +113,7 @@ def table(rows: list[list[str]], header: list[str]) -> str:
 
 
 def describe_pending(pending: list[Any]) -> list[str]:
-    """Lines saying what the next daily run will send (nazorg.followups.Pending)."""
+    """Lines saying what the next daily run will send (nazorg.services.followups.Pending)."""
     lines = []
     for p in pending:
         if p.method is None:

@@ -19,8 +19,8 @@ def run(
     json: bool = typer.Option(False, "--json", help="Uitvoer als JSON."),
 ) -> None:
     """De dagelijkse run: maak de uitnodigingen en concepten die nu aan de beurt zijn."""
-    from nazorg.clock import utc_now
-    from nazorg.emit import run_daily
+    from nazorg.core.clock import utc_now
+    from nazorg.jobs.daily import run_daily
 
     e = env(ctx)
     report = run_daily(
@@ -29,7 +29,7 @@ def run(
     if json:
         print_json(report.as_json())
         return
-    from nazorg.labels import kind_nl
+    from nazorg.core.labels import kind_nl
 
     verb = "zou maken" if dry_run else "gemaakt"
     typer.echo(f"run voor {report.today.isoformat()}: {len(report.emitted)} versie(s) {verb}")
@@ -55,7 +55,7 @@ def status(
 ) -> None:
     """Laatste run, wat klaarstaat; stopt met code 1 als de laatste geslaagde run >26 uur oud is."""
     from nazorg.cli.privacy import audit_shown
-    from nazorg.status import status as build
+    from nazorg.services.status import status as build
 
     e = env(ctx)
     with e.transaction() as session:
@@ -83,9 +83,9 @@ def status(
                 f"  gesprek {item['id']}: {item['employee_name']} ({item['employee']}), "
                 f"{item['kind']}, gepland {item['due']}, leidinggevende {item['leader_name']}"
             )
-        from nazorg.delivery import status_lines
+        from nazorg.delivery.state import summary_lines
 
-        for line in status_lines(data["delivery"]):
+        for line in summary_lines(data["delivery"]):
             typer.echo(line)
     if result.stale:
         typer.echo(
@@ -97,7 +97,7 @@ def status(
 
 def serve(ctx: typer.Context) -> None:
     """Draai de dagelijkse run in dit proces (APScheduler), op run_time in Europe/Amsterdam."""
-    from nazorg.scheduler import serve as serve_forever
+    from nazorg.jobs.serve import serve as serve_forever
 
     e = env(ctx)
     serve_forever(e.engine(), e.settings, echo=typer.echo)

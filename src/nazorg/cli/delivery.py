@@ -24,9 +24,9 @@ def deliver(
     Stopt met code 1 als een aflevering mislukte (de fout staat ook in 'nazorg status'); die
     wordt later vanzelf opnieuw geprobeerd.
     """
-    from nazorg.clock import utc_now
+    from nazorg.core.clock import utc_now
+    from nazorg.core.errors import ConfigError
     from nazorg.delivery.service import deliver as run
-    from nazorg.errors import ConfigError
 
     e = env(ctx)
     if not e.settings.delivery.targets:

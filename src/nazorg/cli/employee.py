@@ -15,7 +15,7 @@ BY = typer.Option(None, "--by", help="Wie dit doet (anders NAZORG_USER of de sys
 
 
 def _employee_json(e: object) -> dict[str, object]:
-    from nazorg.models import Employee
+    from nazorg.store.models import Employee
 
     assert isinstance(e, Employee)
     return {
@@ -39,8 +39,8 @@ def import_(
     json: bool = JSON,
 ) -> None:
     """Importeer of werk medewerkers bij uit een CSV-bestand: alles of niets."""
-    from nazorg import employees
-    from nazorg.errors import ImportRowsError, ValidationError
+    from nazorg.core.errors import ImportRowsError, ValidationError
+    from nazorg.services import employees
 
     e = env(ctx)
     try:
@@ -80,7 +80,7 @@ def add(
     json: bool = JSON,
 ) -> None:
     """Voeg één medewerker toe."""
-    from nazorg import employees
+    from nazorg.services import employees
 
     e = env(ctx)
     with e.transaction() as session:
@@ -111,7 +111,7 @@ def update(
     json: bool = JSON,
 ) -> None:
     """Wijzig een medewerker: leidinggevende, team, rol, e-mail of datum uit dienst."""
-    from nazorg import employees
+    from nazorg.services import employees
 
     e = env(ctx)
     change = employees.EmployeeChange(
@@ -122,7 +122,7 @@ def update(
         role=role,
         left_on=parse_date_option(left_on, "--left-on"),
     )
-    from nazorg.followups import preview
+    from nazorg.services.followups import preview
 
     today, now = e.today, e.now
     with e.transaction() as session:
@@ -155,7 +155,7 @@ def list_(
     json: bool = JSON,
 ) -> None:
     """Toon alle medewerkers."""
-    from nazorg import employees
+    from nazorg.services import employees
 
     with env(ctx).transaction() as session:
         data = [_employee_json(x) for x in employees.list_employees(session, team)]
@@ -183,7 +183,7 @@ def show(
     json: bool = JSON,
 ) -> None:
     """Toon één medewerker."""
-    from nazorg import employees
+    from nazorg.services import employees
 
     with env(ctx).transaction() as session:
         data = _employee_json(employees.get(session, number))

@@ -17,8 +17,8 @@ BY = typer.Option(None, "--by", help="Wie dit vastlegt (anders NAZORG_USER).")
 def _report(
     ctx: typer.Context, session: Any, changed: list[Any], headline: str, json: bool
 ) -> None:
-    from nazorg.agenda import followup_json
-    from nazorg.followups import preview
+    from nazorg.services.agenda import followup_json
+    from nazorg.services.followups import preview
 
     e = env(ctx)
     pending = preview(session, changed, today=e.today, now=e.now, settings=e.settings)
@@ -45,7 +45,7 @@ def done(
     json: bool = JSON,
 ) -> None:
     """Leg vast dat het gesprek is gehouden, met de uitkomst."""
-    from nazorg import followups
+    from nazorg.services import followups
 
     e = env(ctx)
     with e.transaction() as session:
@@ -77,7 +77,7 @@ def decline(
     json: bool = JSON,
 ) -> None:
     """De medewerker ziet af van verdere nazorg voor dit incident."""
-    from nazorg import followups
+    from nazorg.services import followups
 
     e = env(ctx)
     with e.transaction() as session:
@@ -97,8 +97,8 @@ def reschedule(
     json: bool = JSON,
 ) -> None:
     """Verzet een gesprek naar een andere werkdag of tijd."""
-    from nazorg import followups
-    from nazorg.workdays import WorkCalendar
+    from nazorg.core.workdays import WorkCalendar
+    from nazorg.services import followups
 
     e = env(ctx)
     with e.transaction() as session:

@@ -12,8 +12,8 @@ JSON = typer.Option(False, "--json", help="Uitvoer als JSON.")
 
 
 def followup_rows(followups: list[object]) -> list[list[str]]:
-    from nazorg.labels import kind_nl, status_nl
-    from nazorg.models import FollowUp
+    from nazorg.core.labels import kind_nl, status_nl
+    from nazorg.store.models import FollowUp
 
     rows = []
     for f in followups:
@@ -46,9 +46,9 @@ def add(
     json: bool = JSON,
 ) -> None:
     """Registreer een incident en plan de nazorggesprekken."""
-    from nazorg import incidents
-    from nazorg.agenda import followup_json
-    from nazorg.workdays import WorkCalendar
+    from nazorg.core.workdays import WorkCalendar
+    from nazorg.services import incidents
+    from nazorg.services.agenda import followup_json
 
     e = env(ctx)
     occurred = parse_date_option(date, "--date")
@@ -89,8 +89,8 @@ def list_(
     json: bool = JSON,
 ) -> None:
     """Toon incidenten, nieuwste eerst (zonder notities)."""
-    from nazorg import incidents
     from nazorg.cli.privacy import audit_shown
+    from nazorg.services import incidents
 
     with env(ctx).transaction() as session:
         found = incidents.list_incidents(
@@ -132,9 +132,9 @@ def show(
     json: bool = JSON,
 ) -> None:
     """Toon één incident met notitie en geplande gesprekken."""
-    from nazorg import incidents
-    from nazorg.agenda import followup_json
     from nazorg.cli.privacy import audit_shown
+    from nazorg.services import incidents
+    from nazorg.services.agenda import followup_json
 
     with env(ctx).transaction() as session:
         incident = incidents.get(session, incident_id)
@@ -171,10 +171,10 @@ def update(
     json: bool = JSON,
 ) -> None:
     """Corrigeer de datum van een incident; nog niet gehouden gesprekken worden herpland."""
-    from nazorg import followups
-    from nazorg.agenda import followup_json
     from nazorg.cli.common import describe_pending
-    from nazorg.workdays import WorkCalendar
+    from nazorg.core.workdays import WorkCalendar
+    from nazorg.services import followups
+    from nazorg.services.agenda import followup_json
 
     e = env(ctx)
     occurred = parse_date_option(date, "--date")

@@ -17,7 +17,8 @@ def register(app: typer.Typer) -> None:
 
 def init(ctx: typer.Context) -> None:
     """Maak de database aan of werk hem bij naar de nieuwste versie (veilig om te herhalen)."""
-    from nazorg.db import safe_url, upgrade
+    from nazorg.store.engine import safe_url
+    from nazorg.store.migrate import upgrade
 
     e = env(ctx)
     before, after = upgrade(e.engine(check=False))
@@ -40,10 +41,10 @@ def agenda(
     json: bool = typer.Option(False, "--json", help="Uitvoer als JSON."),
 ) -> None:
     """Toon de geplande gesprekken op datum, met medewerker, leidinggevende en soort."""
-    from nazorg.agenda import agenda as build
-    from nazorg.agenda import overdue as build_overdue
     from nazorg.cli.privacy import audit_shown
-    from nazorg.labels import kind_nl
+    from nazorg.core.labels import kind_nl
+    from nazorg.services.agenda import agenda as build
+    from nazorg.services.agenda import overdue as build_overdue
 
     e = env(ctx)
     first = parse_date_option(start, "--from") or e.today
@@ -88,7 +89,7 @@ def demo_load(
     by: str = typer.Option(None, "--by", help="Wie laadt (anders NAZORG_USER)."),
 ) -> None:
     """Laad de demo-organisatie: één basisteam, vier leidinggevenden, 25 medewerkers, incidenten."""
-    from nazorg import demo
+    from nazorg.services import demo
 
     e = env(ctx)
     with e.transaction() as session:

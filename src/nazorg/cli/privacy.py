@@ -1,6 +1,7 @@
 """`nazorg audit`, `export`, `erase`, `purge`: the AVG commands (issue 6).
 
-Each command runs its core function from `nazorg.privacy` in one transaction, so its audit
+Each command runs its service from `nazorg.services.privacy` (or the audit trail's, from
+`nazorg.services.audit`) in one transaction, so its audit
 record is written with what it did or showed, or not at all.
 """
 
@@ -35,17 +36,17 @@ def audit_(
     json: bool = JSON,
 ) -> None:
     """Toon het auditspoor: wie wanneer welke gegevens vastlegde, wijzigde, bekeek, exporteerde."""
-    from nazorg import audit, privacy
+    from nazorg.services import audit
 
     e = env(ctx)
     first = parse_date_option(since, "--from")
     with e.transaction() as session:
-        events = privacy.audit_events(session, employee=employee, since=first)
-        data = [privacy.audit_json(event) for event in events]
+        events = audit.audit_events(session, employee=employee, since=first)
+        data = [audit.audit_json(event) for event in events]
         audit.record(
             session,
             now=e.now,
-            actor=privacy.clean_actor(e.actor(by)),
+            actor=audit.clean_actor(e.actor(by)),
             action="audit.show",
             entity="audit",
             entity_id="*",
@@ -83,11 +84,11 @@ def export(
     """Exporteer alles wat nazorg over één medewerker bewaart, als JSON (inzageverzoek AVG)."""
     import json as jsonlib
 
-    from nazorg import privacy
+    from nazorg.services.privacy import export
 
     e = env(ctx)
     with e.transaction() as session:
-        data = privacy.export_employee(session, employee, actor=e.actor(by), now=e.now)
+        data = export.export_employee(session, employee, actor=e.actor(by), now=e.now)
         text = jsonlib.dumps(data, indent=2, ensure_ascii=False) + "\n"
         if output is not None:
             # Written before the commit: a file that cannot be written leaves no audit record.
@@ -103,8 +104,8 @@ def write_private(name: str, data: bytes) -> None:
     import os
     from pathlib import Path
 
-    from nazorg.errors import ValidationError
-    from nazorg.text import has_control
+    from nazorg.core.errors import ValidationError
+    from nazorg.core.text import has_control
 
     if not name.strip() or has_control(name) or "\x00" in name:
         raise ValidationError("--output: geef een geldige bestandsnaam")
@@ -142,8 +143,8 @@ def erase(
     Verstuurde uitnodigingen worden eerst geannuleerd door de dagelijkse run; daarna verdwijnen
     de gegevens. Het auditspoor blijft, onder een pseudoniem.
     """
-    from nazorg import privacy
-    from nazorg.errors import ValidationError
+    from nazorg.core.errors import ValidationError
+    from nazorg.services.privacy import erasure
 
     if not employee or not employee.strip():
         raise ValidationError("geef met --employee het personeelsnummer van wie gewist wordt")
@@ -151,7 +152,7 @@ def erase(
         raise ValidationError("geef met --by aan wie het wissen uitvoert (verplicht bij wissen)")
     e = env(ctx)
     with e.transaction() as session:
-        preview = privacy.erasure_preview(session, employee, today=e.today)
+        preview = erasure.erasure_preview(session, employee, today=e.today)
     if preview.pending is None and preview.blockers:
         raise ValidationError(
             f"{preview.number} kan (nog) niet worden gewist: {preview.blockers[0]}"
@@ -172,7 +173,7 @@ def erase(
             typer.echo("fout: niet bevestigd; er is niets gewist", err=True)
             raise typer.Exit(1)
     with e.transaction() as session:
-        outcome = privacy.request_erasure(
+        outcome = erasure.request_erasure(
             session, employee, actor=e.actor(by), today=e.today, now=e.now
         )
     if json:
@@ -200,7 +201,7 @@ def erase(
 
 def describe_preview(preview: object) -> list[str]:
     """What `erase` will remove, in the words of the confirmation question."""
-    from nazorg.privacy import ErasurePreview
+    from nazorg.services.privacy.erasure import ErasurePreview
 
     assert isinstance(preview, ErasurePreview)
     p = preview
@@ -227,12 +228,12 @@ def purge(
     json: bool = JSON,
 ) -> None:
     """Verwijder incidenten en gesprekken die langer dan de bewaartermijn zijn afgesloten."""
-    from nazorg import privacy
+    from nazorg.services.privacy import retention
 
     e = env(ctx)
     settings = e.settings
     with e.transaction() as session:
-        report = privacy.purge(
+        report = retention.purge(
             session,
             today=e.today,
             now=e.now,
@@ -266,10 +267,10 @@ def audit_shown(
     its own transaction; the reader is NAZORG_USER, else the system user."""
     from sqlmodel import Session
 
-    from nazorg import privacy
+    from nazorg.services import audit
 
     assert isinstance(session, Session)
     e = env(ctx)
-    privacy.audit_reads(
+    audit.audit_reads(
         session, now=e.now, actor=e.actor(None), action=action, entity=entity, seen=seen
     )

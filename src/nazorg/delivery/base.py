@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from nazorg.errors import ConfigError
+from nazorg.core.errors import ConfigError
 
 
 class DeliveryError(Exception):

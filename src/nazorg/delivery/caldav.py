@@ -30,7 +30,7 @@ from nazorg.delivery.base import (
     describe_network_error,
     tls_context,
 )
-from nazorg.delivery.config import OWNER, CaldavTarget
+from nazorg.settings.delivery import OWNER, CaldavTarget
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _NAME = re.compile(r"[A-Za-z0-9-]+")
@@ -51,7 +51,7 @@ def resource_url(collection: str, owner: str, uid: str) -> str:
 
 def calendar_object(ics: bytes) -> bytes:
     """The .ics of a version as a stored calendar object (see the module docstring)."""
-    from nazorg.invite import fold
+    from nazorg.emission.render.invite import fold
 
     text = re.sub(r"\r\n[ \t]", "", ics.decode("utf-8"))
     lines = []

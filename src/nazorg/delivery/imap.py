@@ -24,7 +24,7 @@ from nazorg.delivery.base import (
     describe_network_error,
     tls_context,
 )
-from nazorg.delivery.config import ImapTarget
+from nazorg.settings.delivery import ImapTarget
 
 FLAGS = r"(\Seen \Draft)"
 _APPENDUID = re.compile(rb"\[(APPENDUID [0-9]+ [0-9]+)\]")

@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from nazorg.core.errors import NazorgError
+from nazorg.core.payload import EscalationNotice, InviteVersion
 from nazorg.delivery import state
 from nazorg.delivery.base import Client, DeliveryError, Item, scrub
-from nazorg.delivery.config import OWNER, CaldavTarget, ImapTarget, Login, SmtpTarget
-from nazorg.delivery_models import Delivery
-from nazorg.errors import NazorgError
-from nazorg.models import Emission
-from nazorg.payload import EscalationNotice, InviteVersion
+from nazorg.settings.delivery import OWNER, CaldavTarget, ImapTarget, Login, SmtpTarget
+from nazorg.store.models import Emission
+from nazorg.store.models.delivery import Delivery
 
 if TYPE_CHECKING:
     from nazorg.settings import Settings

@@ -27,7 +27,7 @@ from nazorg.delivery.base import (
     describe_network_error,
     tls_context,
 )
-from nazorg.delivery.config import SmtpTarget
+from nazorg.settings.delivery import SmtpTarget
 
 _NETWORK_ERRORS = (OSError, EOFError, smtplib.SMTPServerDisconnected)
 

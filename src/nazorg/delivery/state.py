@@ -28,8 +28,10 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, or_, update
 from sqlmodel import Session, col, select
 
-from nazorg.db import lock_for_emission, transaction
-from nazorg.delivery_models import (
+from nazorg.store.engine import transaction
+from nazorg.store.locks import lock_for_emission
+from nazorg.store.models import Emission
+from nazorg.store.models.delivery import (
     DELIVERED,
     DELIVERING,
     FAILED,
@@ -38,7 +40,6 @@ from nazorg.delivery_models import (
     Delivery,
     DeliveryCursor,
 )
-from nazorg.models import Emission
 
 BACKOFF = (
     timedelta(minutes=5),

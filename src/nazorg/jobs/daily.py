@@ -1,0 +1,54 @@
+"""The daily run: the registered steps, in order. To add a step to the daily run, write it (an
+emission step `(RunContext, RunReport) -> None`, or an after step `RunContext -> dict`) and name
+it in `default_steps`; nothing else changes.
+
+Emission steps, inside the recorded run: generate the leadership-cycle items, decide the invites,
+decide the escalations, write the files. After steps, once the run is recorded as successful, each
+reporting under its own name: delivery to mail and calendar servers, then the AVG step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+
+from nazorg.jobs.run import AfterStep, RunReport, Steps, run_steps
+from nazorg.jobs.steps import (
+    decide_invites,
+    decide_overdue,
+    deliver_versions,
+    generate_cycle_items,
+    privacy_step,
+    write_versions,
+)
+
+if TYPE_CHECKING:
+    from nazorg.settings import Settings
+
+
+def default_steps() -> Steps:
+    """The daily run as it is configured: every feature's step, in order."""
+    return Steps(
+        emission=(generate_cycle_items, decide_invites, decide_overdue, write_versions),
+        after=(
+            AfterStep("delivery", deliver_versions),
+            AfterStep("privacy", privacy_step),
+        ),
+    )
+
+
+def run_daily(
+    engine: Engine,
+    *,
+    today: date,
+    clock: Callable[[], datetime],
+    settings: Settings,
+    dry_run: bool = False,
+) -> RunReport:
+    """One daily run of the registered steps for `today`. `clock()` gives aware UTC."""
+    return run_steps(
+        engine, default_steps(), today=today, clock=clock, settings=settings, dry_run=dry_run
+    )

@@ -1,0 +1,193 @@
+"""Registering an impactful incident and planning its check-ins."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from nazorg.core.errors import DuplicateError, NotFoundError, ValidationError
+from nazorg.core.planning import PLANNED, Plan, escalation_date, invite_date, plan_checkins
+from nazorg.core.text import clean_line, clean_note, printable
+from nazorg.core.workdays import WorkCalendar
+from nazorg.services import audit
+from nazorg.store.models import Employee, FollowUp, Incident, IncidentEmployee
+
+UID_DOMAIN = "nazorg.politie"
+
+
+def new_uid() -> str:
+    """A calendar UID, fixed for the life of one conversation (RFC 5545 §3.8.4.7)."""
+    return f"{uuid.uuid4()}@{UID_DOMAIN}"
+
+
+@dataclass(frozen=True)
+class Registration:
+    incident: Incident
+    followups: list[FollowUp]
+
+
+def register(
+    session: Session,
+    *,
+    employees: Sequence[str],
+    occurred_on: date,
+    kind: str,
+    note: str | None,
+    actor: str,
+    today: date,
+    now: datetime,
+    kinds: Sequence[str],
+    plan: Plan,
+    calendar: WorkCalendar,
+    force: bool = False,
+) -> Registration:
+    """Register one incident for one or more employees and plan each one's check-ins.
+
+    Refused (nothing written): an unknown or departed employee, a date in the future, an unknown
+    kind, and the same employee, date and kind registered before unless `force`.
+    """
+    if not employees:
+        raise ValidationError("geef minstens één medewerker met --employee")
+    if occurred_on > today:
+        raise ValidationError(
+            f"incidentdatum {occurred_on.isoformat()} ligt in de toekomst "
+            f"(vandaag is {today.isoformat()})"
+        )
+    kind = kind.strip()
+    if kind not in kinds:
+        raise ValidationError(f"onbekende soort '{printable(kind)}'; kies uit {', '.join(kinds)}")
+    note = clean_note(note)
+    actor = clean_line(actor, "--by", 200)
+    numbers = list(dict.fromkeys(n.strip() for n in employees))
+    affected: list[Employee] = []
+    for number in numbers:
+        employee = session.get(Employee, number)
+        if employee is None:
+            raise NotFoundError(
+                f"onbekende medewerker {printable(number)}; zie 'nazorg employee list'"
+            )
+        if not employee.is_active(today):
+            raise ValidationError(
+                f"medewerker {number} is uit dienst sinds {employee.left_on}; "
+                "registreer geen nazorg"
+            )
+        affected.append(employee)
+    if not force:
+        for employee in affected:
+            duplicate = session.exec(
+                select(Incident.id)
+                .join(IncidentEmployee, col(IncidentEmployee.incident_id) == col(Incident.id))
+                .where(IncidentEmployee.employee_number == employee.personnel_number)
+                .where(Incident.occurred_on == occurred_on)
+                .where(Incident.kind == kind)
+            ).first()
+            if duplicate is not None:
+                raise DuplicateError(
+                    f"incident {duplicate} is al geregistreerd voor {employee.personnel_number} "
+                    f"op {occurred_on.isoformat()} ({kind}); gebruik --force voor een tweede"
+                )
+
+    incident = Incident(
+        occurred_on=occurred_on, kind=kind, note=note, registered_by=actor, registered_at=now
+    )
+    session.add(incident)
+    session.flush()
+    assert incident.id is not None
+    audit.record(
+        session,
+        now=now,
+        actor=actor,
+        action="incident.create",
+        entity="incident",
+        entity_id=incident.id,
+        details=f"{len(affected)} medewerker(s)",
+    )
+    followups: list[FollowUp] = []
+    for employee in affected:
+        session.add(
+            IncidentEmployee(incident_id=incident.id, employee_number=employee.personnel_number)
+        )
+        for checkin in plan_checkins(occurred_on, today, plan, calendar):
+            invite_on = invite_date(checkin.due, plan)
+            followup = FollowUp(
+                uid=new_uid(),
+                incident_id=incident.id,
+                employee_number=employee.personnel_number,
+                kind=checkin.kind,
+                due_on=checkin.due,
+                start_local=checkin.start.replace(tzinfo=None),
+                end_local=checkin.end.replace(tzinfo=None),
+                tzid=plan.tzid,
+                status=checkin.status,
+                late_registration=checkin.late_registration,
+                invite_on=invite_on,
+                emit_on=invite_on if checkin.status == PLANNED else None,
+                escalate_on=(
+                    escalation_date(checkin.due, plan, calendar)
+                    if checkin.status == PLANNED
+                    else None
+                ),
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(followup)
+            followups.append(followup)
+        session.flush()
+        audit.record(
+            session,
+            now=now,
+            actor=actor,
+            action="followup.plan",
+            entity="incident",
+            entity_id=incident.id,
+            employee_number=employee.personnel_number,
+            details=", ".join(
+                f"{f.id}:{f.kind}:{f.due_on}"
+                for f in followups
+                if f.employee_number == employee.personnel_number
+            ),
+        )
+    return Registration(incident, followups)
+
+
+def get(session: Session, incident_id: int) -> Incident:
+    # An id beyond 32 bits cannot exist (PostgreSQL cannot even compare it to an INTEGER).
+    incident = session.get(Incident, incident_id) if 0 < incident_id < 2**31 else None
+    if incident is None:
+        raise NotFoundError(f"onbekend incident {incident_id}; zie 'nazorg incident list'")
+    return incident
+
+
+def affected_numbers(session: Session, incident_id: int) -> list[str]:
+    return list(
+        session.exec(
+            select(IncidentEmployee.employee_number)
+            .where(IncidentEmployee.incident_id == incident_id)
+            .order_by(col(IncidentEmployee.employee_number))
+        ).all()
+    )
+
+
+def followups_of(session: Session, incident_id: int) -> list[FollowUp]:
+    return list(
+        session.exec(
+            select(FollowUp)
+            .where(FollowUp.incident_id == incident_id)
+            .order_by(col(FollowUp.employee_number), col(FollowUp.due_on), col(FollowUp.id))
+        ).all()
+    )
+
+
+def list_incidents(
+    session: Session, *, employee: str | None = None, since: date | None = None
+) -> list[tuple[Incident, list[str]]]:
+    query = select(Incident).order_by(col(Incident.occurred_on).desc(), col(Incident.id).desc())
+    if since is not None:
+        query = query.where(Incident.occurred_on >= since)
+    if employee is not None:
+        query = query.join(IncidentEmployee).where(IncidentEmployee.employee_number == employee)
+    return [(i, affected_numbers(session, i.id or 0)) for i in session.exec(query).all()]

@@ -1,0 +1,1 @@
+"""AVG (GDPR) features: an employee's export, erasure and the retention purge."""
