@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   := .demo
 DEMO_TODAY ?= 2026-03-02
+# Written by npm ci: the test OpenID provider's packages are installed and match the lock file.
+OIDC_MODULES := tests/oidc/node_modules/.package-lock.json
 
 .PHONY: demo test lint typecheck check bench clean install postgres servers wheel
 
@@ -34,9 +36,22 @@ demo: install
 postgres:
 	@sh scripts/ensure-postgres.sh
 
-# Dovecot (and openssl) for the delivery tests; SMTP and CalDAV servers come from PyPI.
-servers:
+# Dovecot (and openssl) for the delivery tests; SMTP and CalDAV servers come from PyPI. For the
+# web tests: the test OpenID provider's node packages (tests/oidc, exact versions from its
+# package-lock.json) and Debian's Chromium (never `playwright install`).
+servers: $(OIDC_MODULES)
 	@sh scripts/ensure-test-servers.sh
+	@sh scripts/ensure-browser.sh
+
+# npm ci only when node_modules is missing or older than the lock file: re-runs need no network.
+$(OIDC_MODULES): tests/oidc/package-lock.json tests/oidc/package.json
+	@if command -v npm >/dev/null 2>&1; then \
+	    echo "npm ci --prefix tests/oidc" >&2; \
+	    npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error >/dev/null; \
+	else \
+	    echo "npm not found: the OpenID provider tests will be skipped." >&2; \
+	    echo "Install node with: sudo apt-get install nodejs npm" >&2; \
+	fi
 
 test: install postgres servers
 	$(BIN)/python -m pytest

@@ -1,7 +1,8 @@
 """Shared fixtures: a clean environment, databases on SQLite and PostgreSQL, and a CLI runner.
 
 `database_url` is parametrised over SQLite and a real PostgreSQL server that the tests start
-(tests/pgserver.py); tests that take it run on both.
+(tests/pgserver.py); tests that take it run on both. Mail and calendar servers come from
+tests/mailservers.py; an OpenID provider, a browser and axe from tests/webservers.py.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-pytest_plugins = ["tests.pgserver", "tests.mailservers"]
+pytest_plugins = ["tests.pgserver", "tests.mailservers", "tests.webservers"]
 
 FIXED_NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 #: Variables that steer the test PostgreSQL server, not nazorg itself.
