@@ -54,17 +54,18 @@ def status(
     json: bool = typer.Option(False, "--json", help="Uitvoer als JSON."),
 ) -> None:
     """Laatste run, wat klaarstaat; stopt met code 1 als de laatste geslaagde run >26 uur oud is."""
-    from nazorg.cli.privacy import audit_shown
     from nazorg.services.status import status as build
 
     e = env(ctx)
     with e.transaction() as session:
         result = build(
-            session, today=e.today, now=e.now, overdue_workdays=e.settings.overdue_workdays
+            session,
+            today=e.today,
+            now=e.now,
+            overdue_workdays=e.settings.overdue_workdays,
+            reader=e.actor(None),
         )
         data = result.as_json()
-        seen = [(item["employee"], item["id"]) for item in data["overdue"]]
-        audit_shown(ctx, session, "status.show", "followup", seen)
     if json:
         print_json(data)
     else:

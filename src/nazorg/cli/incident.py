@@ -89,12 +89,16 @@ def list_(
     json: bool = JSON,
 ) -> None:
     """Toon incidenten, nieuwste eerst (zonder notities)."""
-    from nazorg.cli.privacy import audit_shown
     from nazorg.services import incidents
 
-    with env(ctx).transaction() as session:
-        found = incidents.list_incidents(
-            session, employee=employee, since=parse_date_option(since, "--from")
+    e = env(ctx)
+    with e.transaction() as session:
+        found = incidents.overview(
+            session,
+            reader=e.actor(None),
+            now=e.now,
+            employee=employee,
+            since=parse_date_option(since, "--from"),
         )
         data = [
             {
@@ -107,8 +111,6 @@ def list_(
             }
             for i, numbers in found
         ]
-        seen = [(n, i.id) for i, numbers in found for n in numbers]
-        audit_shown(ctx, session, "incident.list", "incident", seen)
     if json:
         print_json(data)
         return
@@ -132,26 +134,24 @@ def show(
     json: bool = JSON,
 ) -> None:
     """Toon één incident met notitie en geplande gesprekken."""
-    from nazorg.cli.privacy import audit_shown
     from nazorg.services import incidents
     from nazorg.services.agenda import followup_json
 
-    with env(ctx).transaction() as session:
-        incident = incidents.get(session, incident_id)
-        followups = incidents.followups_of(session, incident_id)
-        data = {
-            "id": incident.id,
-            "date": incident.occurred_on.isoformat(),
-            "kind": incident.kind,
-            "note": incident.note,
-            "employees": incidents.affected_numbers(session, incident_id),
-            "registered_by": incident.registered_by,
-            "registered_at": incident.registered_at.isoformat(),
-            "followups": [followup_json(f) for f in followups],
-        }
-        rows = followup_rows(list(followups))
-        seen = [(n, incident_id) for n in incidents.affected_numbers(session, incident_id)]
-        audit_shown(ctx, session, "incident.show", "incident", seen)
+    e = env(ctx)
+    with e.transaction() as session:
+        view = incidents.show(session, incident_id, reader=e.actor(None), now=e.now)
+    incident = view.incident
+    data = {
+        "id": incident.id,
+        "date": incident.occurred_on.isoformat(),
+        "kind": incident.kind,
+        "note": incident.note,
+        "employees": view.employees,
+        "registered_by": incident.registered_by,
+        "registered_at": incident.registered_at.isoformat(),
+        "followups": [followup_json(f) for f in view.followups],
+    }
+    rows = followup_rows(list(view.followups))
     if json:
         print_json(data)
         return

@@ -41,24 +41,24 @@ def agenda(
     json: bool = typer.Option(False, "--json", help="Uitvoer als JSON."),
 ) -> None:
     """Toon de geplande gesprekken op datum, met medewerker, leidinggevende en soort."""
-    from nazorg.cli.privacy import audit_shown
     from nazorg.core.labels import kind_nl
-    from nazorg.services.agenda import agenda as build
-    from nazorg.services.agenda import overdue as build_overdue
+    from nazorg.services import agenda as agendas
 
     e = env(ctx)
     first = parse_date_option(start, "--from") or e.today
     last = parse_date_option(end, "--to")
     with e.transaction() as session:
         if overdue:
-            items = build_overdue(
-                session, today=e.today, overdue_workdays=e.settings.overdue_workdays
+            items = agendas.late(
+                session,
+                reader=e.actor(None),
+                now=e.now,
+                today=e.today,
+                overdue_workdays=e.settings.overdue_workdays,
             )
         else:
-            items = build(session, start=first, end=last)
+            items = agendas.planned(session, reader=e.actor(None), now=e.now, start=first, end=last)
         data = [item.as_json() for item in items]
-        seen = [(i.employee.personnel_number, i.followup.id) for i in items]
-        audit_shown(ctx, session, "agenda.show", "followup", seen)
     if json:
         print_json(data)
         return

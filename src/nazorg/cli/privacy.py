@@ -7,8 +7,6 @@ record is written with what it did or showed, or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import typer
 
 from nazorg.cli.common import env, parse_date_option, print_json, table
@@ -41,18 +39,8 @@ def audit_(
     e = env(ctx)
     first = parse_date_option(since, "--from")
     with e.transaction() as session:
-        events = audit.audit_events(session, employee=employee, since=first)
+        events = audit.trail(session, reader=e.actor(by), now=e.now, employee=employee, since=first)
         data = [audit.audit_json(event) for event in events]
-        audit.record(
-            session,
-            now=e.now,
-            actor=audit.clean_actor(e.actor(by)),
-            action="audit.show",
-            entity="audit",
-            entity_id="*",
-            employee_number=employee.strip() if employee else None,
-            details=f"{len(data)} regel(s)" + (f" vanaf {first.isoformat()}" if first else ""),
-        )
     if json:
         print_json(data)
         return
@@ -253,24 +241,4 @@ def purge(
         f"{report.cutoff.isoformat()}): {verb}: {report.incidents} incident(en), "
         f"{report.followups} gesprek(ken), {report.emissions} versie(s), "
         f"{report.files + report.outbox_files} bestand(en)"
-    )
-
-
-def audit_shown(
-    ctx: typer.Context,
-    session: object,
-    action: str,
-    entity: str,
-    seen: Iterable[tuple[str, int | str | None]],
-) -> None:
-    """Audit what a reading command showed (`seen`: employee number and record id pairs), in
-    its own transaction; the reader is NAZORG_USER, else the system user."""
-    from sqlmodel import Session
-
-    from nazorg.services import audit
-
-    assert isinstance(session, Session)
-    e = env(ctx)
-    audit.audit_reads(
-        session, now=e.now, actor=e.actor(None), action=action, entity=entity, seen=seen
     )

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from nazorg.core.cycles import SELF_KINDS
 from nazorg.core.planning import PLANNED
 from nazorg.core.workdays import WorkCalendar
+from nazorg.services import audit
 from nazorg.store.models import Employee, FollowUp
 from nazorg.store.queries import conversation_holder
 
@@ -102,3 +103,32 @@ def overdue(session: Session, *, today: date, overdue_workdays: int) -> list[Age
         for item in items
         if calendar.workdays_between(item.followup.due_on, today) > overdue_workdays
     ]
+
+
+def _audited(session: Session, items: list[AgendaItem], *, reader: str, now: datetime) -> None:
+    audit.audit_reads(
+        session,
+        now=now,
+        actor=reader,
+        action="agenda.show",
+        entity="followup",
+        seen=[(i.employee.personnel_number, i.followup.id) for i in items],
+    )
+
+
+def planned(
+    session: Session, *, reader: str, now: datetime, start: date | None, end: date | None
+) -> list[AgendaItem]:
+    """The agenda as shown to a reader: the open conversations in [start, end]; audited."""
+    items = agenda(session, start=start, end=end)
+    _audited(session, items, reader=reader, now=now)
+    return items
+
+
+def late(
+    session: Session, *, reader: str, now: datetime, today: date, overdue_workdays: int
+) -> list[AgendaItem]:
+    """The overdue conversations as shown to a reader; audited."""
+    items = overdue(session, today=today, overdue_workdays=overdue_workdays)
+    _audited(session, items, reader=reader, now=now)
+    return items

@@ -118,3 +118,26 @@ def audit_json(event: AuditEvent) -> dict[str, Any]:
         "employee": event.employee_number,
         "details": event.details,
     }
+
+
+def trail(
+    session: Session,
+    *,
+    reader: str,
+    now: datetime,
+    employee: str | None = None,
+    since: date | None = None,
+) -> list[AuditEvent]:
+    """The audit trail as shown to a reader; showing it is itself recorded."""
+    events = audit_events(session, employee=employee, since=since)
+    record(
+        session,
+        now=now,
+        actor=clean_actor(reader),
+        action="audit.show",
+        entity="audit",
+        entity_id="*",
+        employee_number=employee.strip() if employee else None,
+        details=f"{len(events)} regel(s)" + (f" vanaf {since.isoformat()}" if since else ""),
+    )
+    return events

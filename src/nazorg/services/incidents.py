@@ -191,3 +191,48 @@ def list_incidents(
     if employee is not None:
         query = query.join(IncidentEmployee).where(IncidentEmployee.employee_number == employee)
     return [(i, affected_numbers(session, i.id or 0)) for i in session.exec(query).all()]
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """One incident as staff see it: with its note, the people affected and their conversations."""
+
+    incident: Incident
+    employees: list[str]
+    followups: list[FollowUp]
+
+
+def show(session: Session, incident_id: int, *, reader: str, now: datetime) -> IncidentView:
+    """One incident with its note and conversations; the read is audited for every person."""
+    incident = get(session, incident_id)
+    numbers = affected_numbers(session, incident_id)
+    audit.audit_reads(
+        session,
+        now=now,
+        actor=reader,
+        action="incident.show",
+        entity="incident",
+        seen=[(n, incident_id) for n in numbers],
+    )
+    return IncidentView(incident, numbers, followups_of(session, incident_id))
+
+
+def overview(
+    session: Session,
+    *,
+    reader: str,
+    now: datetime,
+    employee: str | None = None,
+    since: date | None = None,
+) -> list[tuple[Incident, list[str]]]:
+    """Incidents, newest first, without their notes; the read is audited for every person."""
+    found = list_incidents(session, employee=employee, since=since)
+    audit.audit_reads(
+        session,
+        now=now,
+        actor=reader,
+        action="incident.list",
+        entity="incident",
+        seen=[(n, i.id) for i, numbers in found for n in numbers],
+    )
+    return found

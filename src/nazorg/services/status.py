@@ -10,6 +10,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from nazorg.delivery.state import summary as delivery_summary
+from nazorg.services import audit
+from nazorg.services.agenda import overdue
 from nazorg.store.models import Emission, FollowUp, Run
 
 #: A daily job that has not succeeded for this long is considered dead (a day plus slack).
@@ -58,7 +60,16 @@ class Status:
         }
 
 
-def status(session: Session, *, today: date, now: datetime, overdue_workdays: int = 10) -> Status:
+def status(
+    session: Session,
+    *,
+    today: date,
+    now: datetime,
+    overdue_workdays: int = 10,
+    reader: str | None = None,
+) -> Status:
+    """The last run, what is due, the overdue conversations and the deliveries. With a `reader`,
+    showing the overdue conversations (names) is audited."""
     last = session.exec(select(Run).order_by(col(Run.id).desc()).limit(1)).first()
     last_ok = session.exec(
         select(Run).where(Run.outcome == "ok").order_by(col(Run.id).desc()).limit(1)
@@ -69,11 +80,18 @@ def status(session: Session, *, today: date, now: datetime, overdue_workdays: in
     unwritten = session.exec(
         select(func.count()).select_from(Emission).where(col(Emission.written_at).is_(None))
     ).one()
-    from nazorg.services.agenda import overdue
 
-    late = [
-        item.as_json() for item in overdue(session, today=today, overdue_workdays=overdue_workdays)
-    ]
+    items = overdue(session, today=today, overdue_workdays=overdue_workdays)
+    if reader is not None:
+        audit.audit_reads(
+            session,
+            now=now,
+            actor=reader,
+            action="status.show",
+            entity="followup",
+            seen=[(i.employee.personnel_number, i.followup.id) for i in items],
+        )
+    late = [item.as_json() for item in items]
     return Status(
         now, last, last_ok, int(due), int(unwritten), delivery_summary(session, now=now), late
     )
