@@ -118,11 +118,12 @@ def _root(
 
 
 def _register() -> None:
-    from nazorg.cli import daily, delivery, employee, followup, incident, jobs, privacy
+    from nazorg.cli import daily, delivery, employee, followup, incident, jobs, privacy, users
 
     app.add_typer(employee.app, name="employee")
     app.add_typer(incident.app, name="incident")
     app.add_typer(followup.app, name="followup")
+    app.add_typer(users.app, name="user")
     jobs.register(app)
     daily.register(app)
     privacy.register(app)

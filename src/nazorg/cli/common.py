@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from nazorg.core.access import Principal
     from nazorg.settings import Settings
 
 
@@ -67,6 +68,20 @@ class Env:
 
     def actor(self, by: str | None) -> str:
         return actor_from_env(by)
+
+    def principal(self, session: Session, by: str | None = None) -> Principal:
+        """Who acts at the terminal: their account's roles when `--by`/NAZORG_USER names an
+        enabled account, else an operator with the staff role (the command line as it always
+        was). Whoever can run nazorg can read its database, so this is accountability (the
+        audit trail), not a wall: the web app is where roles keep people apart."""
+        from nazorg.core.access import operator
+        from nazorg.services import users
+
+        name = self.actor(by)
+        account = users.find(session, name)
+        if account is not None and not account.disabled:
+            return users.principal_of(account)
+        return operator(name)
 
 
 def actor_from_env(by: str | None) -> str:

@@ -42,3 +42,7 @@ class ImportRowsError(ValidationError):
 
 class OutboxError(NazorgError):
     """The outbox folder cannot be written; pending versions stay pending."""
+
+
+class AccessDenied(NazorgError):
+    """The user's role does not allow this; nothing was shown or written (web: 403)."""

@@ -13,6 +13,7 @@ from nazorg.store.models.incidents import Incident, IncidentEmployee
 from nazorg.store.models.organisation import LEADER_ROLES, ROLES, Employee, Team
 from nazorg.store.models.privacy import Erasure, RetentionCount
 from nazorg.store.models.types import UTCDateTime
+from nazorg.store.models.users import UserAccount, WebSession
 
 __all__ = [
     "LEADER_ROLES",
@@ -30,4 +31,6 @@ __all__ = [
     "Run",
     "Team",
     "UTCDateTime",
+    "UserAccount",
+    "WebSession",
 ]
