@@ -7,7 +7,7 @@ DEMO_TODAY ?= 2026-03-02
 # Written by npm ci: the test OpenID provider's packages are installed and match the lock file.
 OIDC_MODULES := tests/oidc/node_modules/.package-lock.json
 
-.PHONY: demo test lint typecheck check bench clean install postgres servers wheel
+.PHONY: demo web test lint typecheck check bench clean install postgres servers wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,19 @@ demo: install
 	$(BIN)/nazorg demo load; \
 	$(BIN)/nazorg agenda; \
 	$(BIN)/nazorg run
+
+# The web application on the demo database (made by `make demo` when missing), with a demo
+# account for each role; it prints where to log in and with which account.
+WEB_PORT ?= 8000
+web: install
+	@test -f $(DEMO)/nazorg.db || $(MAKE) --no-print-directory demo
+	@export NAZORG_DATABASE_URL=sqlite:///$(DEMO)/nazorg.db NAZORG_OUTBOX=$(DEMO)/outbox \
+	        NAZORG_TODAY=$(DEMO_TODAY) NAZORG_USER=demo; \
+	set -e; \
+	$(BIN)/nazorg init >/dev/null; \
+	$(BIN)/nazorg demo accounts; \
+	echo "log in op http://127.0.0.1:$(WEB_PORT)/login"; \
+	$(BIN)/nazorg web --port $(WEB_PORT)
 
 # PostgreSQL server binaries for the test suite (apt-get when missing and possible).
 postgres:

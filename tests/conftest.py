@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-pytest_plugins = ["tests.pgserver", "tests.mailservers", "tests.webservers"]
+pytest_plugins = ["tests.pgserver", "tests.mailservers", "tests.webservers", "tests.webapp"]
 
 FIXED_NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 #: Variables that steer the test PostgreSQL server, not nazorg itself.

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nazorg.core.planning import PLANNED, SKIPPED, Plan, invite_date, plan_checkins
+from nazorg.core.planning import PLANNED, SKIPPED, Plan, invite_date, overdue_cutoff, plan_checkins
 from nazorg.core.workdays import WorkCalendar, add_months
 
 CAL = WorkCalendar()
@@ -194,3 +194,17 @@ def test_a_timely_registration_follows_the_nominal_rule_exactly(incident: date) 
         expected = CAL.on_or_after(add_months(incident, months))
         assert expected >= earliest  # a month is always more than two working days
         assert (c.due, c.status, c.late_registration) == (expected, PLANNED, False)
+
+
+@given(
+    today=st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)),
+    due=st.dates(min_value=date(2023, 6, 1), max_value=date(2030, 12, 31)),
+    limit=st.integers(min_value=0, max_value=30),
+)
+def test_overdue_cutoff_agrees_with_counting_working_days(
+    today: date, due: date, limit: int
+) -> None:
+    """`due < overdue_cutoff(...)` says the same as counting the working days one by one."""
+    calendar = WorkCalendar()
+    by_counting = calendar.workdays_between(due, today) > limit
+    assert (due < overdue_cutoff(today, limit, calendar)) == by_counting

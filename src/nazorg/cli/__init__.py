@@ -118,7 +118,7 @@ def _root(
 
 
 def _register() -> None:
-    from nazorg.cli import daily, delivery, employee, followup, incident, jobs, privacy, users
+    from nazorg.cli import daily, delivery, employee, followup, incident, jobs, privacy, users, web
 
     app.add_typer(employee.app, name="employee")
     app.add_typer(incident.app, name="incident")
@@ -128,6 +128,7 @@ def _register() -> None:
     daily.register(app)
     privacy.register(app)
     delivery.register(app)
+    web.register(app)
 
 
 _register()

@@ -95,7 +95,7 @@ def list_(
     with e.transaction() as session:
         found = incidents.overview(
             session,
-            reader=e.actor(None),
+            e.principal(session),
             now=e.now,
             employee=employee,
             since=parse_date_option(since, "--from"),
@@ -139,7 +139,7 @@ def show(
 
     e = env(ctx)
     with e.transaction() as session:
-        view = incidents.show(session, incident_id, reader=e.actor(None), now=e.now)
+        view = incidents.show(session, e.principal(session), incident_id, now=e.now)
     incident = view.incident
     data = {
         "id": incident.id,

@@ -102,4 +102,19 @@ def demo_load(
     )
 
 
+@demo_app.command("accounts")
+def demo_accounts(
+    ctx: typer.Context,
+    by: str = typer.Option(None, "--by", help="Wie dit doet (anders NAZORG_USER)."),
+) -> None:
+    """Maak de demo-accounts voor de webapplicatie (één per rol) en toon ze."""
+    from nazorg.services import demo
+
+    e = env(ctx)
+    with e.transaction() as session:
+        shown = demo.accounts(session, now=e.now, actor=e.actor(by))
+    typer.echo("demo-accounts (alleen voor de demo):")
+    typer.echo(table([list(row) for row in shown], ["Gebruiker", "Rollen", "Wachtwoord"]))
+
+
 __all__ = ["print_json", "table"]

@@ -32,7 +32,8 @@ def parse_date(text: str, what: str) -> date:
 
         raise ValidationError(
             f"{what}: '{printable(text)}' is geen geldige datum; gebruik JJJJ-MM-DD, "
-            "bijvoorbeeld 2026-03-02"
+            "bijvoorbeeld 2026-03-02",
+            field=what,
         ) from None
 
 

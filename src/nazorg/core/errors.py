@@ -19,7 +19,12 @@ class DatabaseError(NazorgError):
 
 
 class ValidationError(NazorgError):
-    """Input was refused; nothing was written."""
+    """Input was refused; nothing was written. `field` names the input it is about, where one
+    does, so that a form can show the message next to that field."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotFoundError(ValidationError):

@@ -115,3 +115,20 @@ def escalation_date(due: date, plan: Plan, calendar: WorkCalendar) -> date:
     """The first day a conversation not held counts as overdue: more than N working days after
     its date, i.e. on the (N+1)-th working day after it."""
     return calendar.add_workdays(due, plan.overdue_workdays + 1)
+
+
+def overdue_cutoff(today: date, overdue_workdays: int, calendar: WorkCalendar) -> date:
+    """Conversations planned before this day are overdue on `today`: more than N working days
+    past their date (`calendar.workdays_between(due, today) > N`).
+
+    That count grows as the date goes back, so the overdue ones are exactly those before the
+    (N+1)-th working day counted back from `today` (today included when it is a working day).
+    As a date, a query can use the index on the planned date instead of testing every row.
+    """
+    day = today
+    seen = 1 if calendar.is_workday(day) else 0
+    while seen < overdue_workdays + 1:
+        day -= timedelta(days=1)
+        if calendar.is_workday(day):
+            seen += 1
+    return day

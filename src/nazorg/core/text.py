@@ -57,7 +57,9 @@ def clean_email(value: str) -> str:
     return str(result.normalized)
 
 
-def clean_note(value: str | None, max_length: int = 4000) -> str | None:
+def clean_note(
+    value: str | None, max_length: int = 4000, *, field: str | None = None
+) -> str | None:
     """A free-text note: may span lines, but no other control characters."""
     if value is None or not value.strip():
         return None
@@ -66,9 +68,9 @@ def clean_note(value: str | None, max_length: int = 4000) -> str | None:
         unicodedata.category(ch) == "Cs" or (unicodedata.category(ch) == "Cc" and ch not in "\n\t")
         for ch in value
     ):
-        raise ValidationError("notitie bevat stuurtekens; gebruik gewone tekst")
+        raise ValidationError("notitie bevat stuurtekens; gebruik gewone tekst", field=field)
     if len(value) > max_length:
-        raise ValidationError(f"notitie is te lang (meer dan {max_length} tekens)")
+        raise ValidationError(f"notitie is te lang (meer dan {max_length} tekens)", field=field)
     return value
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from nazorg.core.cycles import SELF_KINDS
-from nazorg.core.planning import PLANNED
+from nazorg.core.planning import PLANNED, overdue_cutoff
 from nazorg.core.workdays import WorkCalendar
 from nazorg.services import audit
 from nazorg.store.models import Employee, FollowUp
@@ -56,6 +58,105 @@ def followup_json(f: FollowUp) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True)
+class Filters:
+    """Which conversations to show. Dates are planned dates (`end` included, `before` not)."""
+
+    start: date | None = None
+    end: date | None = None
+    before: date | None = None
+    team: str | None = None
+    teams: frozenset[str] | None = None  # a staff member limited to these teams
+    holder: str | None = None  # held by this personnel number (a leader's own view)
+    kind: str | None = None  # a kind, or `checkin` for every check-in
+    employee: str | None = None
+    statuses: tuple[str, ...] = (PLANNED,)
+
+
+def _query(session: Session, filters: Filters) -> Any:
+    leader = aliased(Employee)
+    query = (
+        select(FollowUp, Employee, leader)
+        .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
+        .outerjoin(leader, col(leader.personnel_number) == col(Employee.leader_number))
+        .where(col(FollowUp.status).in_(filters.statuses))
+    )
+    if filters.start is not None:
+        query = query.where(FollowUp.due_on >= filters.start)
+    if filters.end is not None:
+        query = query.where(FollowUp.due_on <= filters.end)
+    if filters.before is not None:
+        query = query.where(FollowUp.due_on < filters.before)
+    if filters.team is not None:
+        query = query.where(Employee.team_code == filters.team)
+    if filters.teams is not None:
+        query = query.where(col(Employee.team_code).in_(sorted(filters.teams)))
+    if filters.employee is not None:
+        query = query.where(FollowUp.employee_number == filters.employee)
+    if filters.kind == "checkin":
+        query = query.where(col(FollowUp.kind).startswith("checkin_"))
+    elif filters.kind is not None:
+        query = query.where(FollowUp.kind == filters.kind)
+    if filters.holder is not None:
+        query = query.where(_held_by(session, filters.holder, leader))
+    return query
+
+
+def _held_by(session: Session, number: str, leader: Any) -> Any:
+    """A condition that narrows to the conversations `number` may hold (`holder_of` decides)."""
+    own = and_(col(FollowUp.employee_number) == number, col(FollowUp.kind).in_(SELF_KINDS))
+    led = and_(col(Employee.leader_number) == number, col(FollowUp.kind).not_in(SELF_KINDS))
+    person = session.get(Employee, number)
+    if person is None or person.role != "teamchef":
+        return or_(own, led)
+    # A teamchef also holds the conversations of their team's people without an active leader.
+    leaderless = and_(
+        col(Employee.team_code) == person.team_code,
+        col(FollowUp.kind).not_in(SELF_KINDS),
+        or_(
+            col(Employee.leader_number).is_(None),
+            and_(col(leader.left_on).is_not(None), col(leader.left_on) <= FollowUp.due_on),
+        ),
+    )
+    return or_(own, led, leaderless)
+
+
+def holder_of(
+    session: Session, followup: FollowUp, employee: Employee, leader: Employee | None = None
+) -> Employee | None:
+    """Who holds a conversation: a leader's own 360 round or development plan is theirs; any
+    other is held by the employee's leader on its date, else the team's teamchef."""
+    if followup.kind in SELF_KINDS:
+        return employee
+    if leader is not None and leader.is_active(followup.due_on):
+        return leader
+    return conversation_holder(session, employee, followup.due_on)
+
+
+def find(
+    session: Session, filters: Filters, *, limit: int | None = None, offset: int = 0
+) -> list[AgendaItem]:
+    """The conversations that match, earliest first, each with who holds it."""
+    query = _query(session, filters).order_by(col(FollowUp.start_local), col(FollowUp.id))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    items = []
+    for followup, employee, lead in session.exec(query).all():
+        holder = holder_of(session, followup, employee, lead)
+        if filters.holder is not None and (
+            holder is None or holder.personnel_number != filters.holder
+        ):
+            continue
+        items.append(AgendaItem(followup, employee, holder))
+    return items
+
+
+def count(session: Session, filters: Filters) -> int:
+    """How many conversations match (for paging)."""
+    subquery = _query(session, filters).with_only_columns(col(FollowUp.id)).subquery()
+    return int(session.exec(select(func.count()).select_from(subquery)).one())
+
+
 def agenda(
     session: Session,
     *,
@@ -64,45 +165,20 @@ def agenda(
     statuses: tuple[str, ...] = (PLANNED,),
 ) -> list[AgendaItem]:
     """Conversations with a due date in [start, end], earliest first."""
-    leader = aliased(Employee)
-    query = (
-        select(FollowUp, Employee, leader)
-        .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
-        .outerjoin(leader, col(leader.personnel_number) == col(Employee.leader_number))
-        .where(col(FollowUp.status).in_(statuses))
-        .order_by(col(FollowUp.start_local), col(FollowUp.id))
-    )
-    if start is not None:
-        query = query.where(FollowUp.due_on >= start)
-    if end is not None:
-        query = query.where(FollowUp.due_on <= end)
-    items = []
-    for followup, employee, lead in session.exec(query).all():
-        if followup.kind in SELF_KINDS:  # a leader's own 360 round or development plan
-            items.append(AgendaItem(followup, employee, employee))
-            continue
-        holder = (
-            lead
-            if lead is not None and lead.is_active(followup.due_on)
-            else conversation_holder(session, employee, followup.due_on)
-        )
-        items.append(AgendaItem(followup, employee, holder))
-    return items
+    return find(session, Filters(start=start, end=end, statuses=statuses))
 
 
 def utc_iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def overdue(session: Session, *, today: date, overdue_workdays: int) -> list[AgendaItem]:
-    """Open conversations more than N working days past their date, oldest first."""
-    calendar = WorkCalendar()
-    items = agenda(session, start=None, end=today)
-    return [
-        item
-        for item in items
-        if calendar.workdays_between(item.followup.due_on, today) > overdue_workdays
-    ]
+def overdue(
+    session: Session, *, today: date, overdue_workdays: int, limit: int | None = None
+) -> list[AgendaItem]:
+    """Open conversations more than N working days past their date, earliest first; read
+    through the index on the planned date (`overdue_cutoff`), not by testing every row."""
+    cutoff = overdue_cutoff(today, overdue_workdays, WorkCalendar())
+    return find(session, Filters(before=cutoff), limit=limit)
 
 
 def _audited(session: Session, items: list[AgendaItem], *, reader: str, now: datetime) -> None:

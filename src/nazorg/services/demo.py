@@ -61,3 +61,31 @@ def load(
         count += 1
         followups += len(registration.followups)
     return DemoResult(result.created, count, followups)
+
+
+#: The demo's accounts, one per role (demo only: the passwords are printed by `make web`).
+DEMO_ACCOUNTS = (
+    ("tco", ("staff", "reports"), None, "tco-demo-2026"),
+    ("peter", ("leader",), "L001", "peter-demo-2026"),
+    ("sector", ("management",), None, "sector-demo-2026"),
+)
+
+
+def accounts(session: Session, *, now: datetime, actor: str) -> list[tuple[str, str, str]]:
+    """Create the demo accounts that do not exist yet; returns (username, roles, password) of
+    every demo account, for the login instructions."""
+    from nazorg.services import users
+
+    if session.get(Team, DEMO_TEAM) is None:
+        raise ValidationError("laad eerst de demo-organisatie met 'nazorg demo load'")
+    shown = []
+    for username, roles, employee, password in DEMO_ACCOUNTS:
+        if users.find(session, username) is None:
+            users.add(
+                session,
+                users.NewUser(username, list(roles), password, employee_number=employee),
+                actor=actor,
+                now=now,
+            )
+        shown.append((username, ", ".join(roles), password))
+    return shown

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -28,8 +29,12 @@ from nazorg.core.planning import (
 )
 from nazorg.core.text import clean_line, clean_note
 from nazorg.core.workdays import WorkCalendar
+from nazorg.emission.reconcile import desired_versions, last_version
 from nazorg.services import audit
 from nazorg.store.models import Employee, FollowUp, Incident
+
+if TYPE_CHECKING:
+    from nazorg.settings import Settings
 
 OUTCOMES = ("goed", "aandacht", "verwezen")
 CLOSED_WORDS = {
@@ -116,10 +121,12 @@ def mark_held(
     followup = get(session, followup_id)
     _require_open(followup, "als gehouden markeren")
     if outcome not in OUTCOMES:
-        raise ValidationError(f"onbekende uitkomst '{outcome}'; kies uit {', '.join(OUTCOMES)}")
+        raise ValidationError(
+            f"onbekende uitkomst '{outcome}'; kies uit {', '.join(OUTCOMES)}", field="outcome"
+        )
     actor = clean_line(actor, "--by", 200)
     followup.outcome = outcome
-    followup.outcome_note = clean_note(note)
+    followup.outcome_note = clean_note(note, field="note")
     close(followup, HELD, actor=actor, today=today, now=now)
     changed = [followup]
     audit.record(
@@ -186,7 +193,8 @@ def parse_local(text: str, tzid: str) -> datetime:
     except ValueError:
         raise ValidationError(
             f"--at: '{text}' is geen geldig tijdstip; gebruik \"JJJJ-MM-DD UU:MM\", "
-            'bijvoorbeeld "2026-03-12 14:30"'
+            'bijvoorbeeld "2026-03-12 14:30"',
+            field="at",
         ) from None
     return naive.replace(tzinfo=ZoneInfo(tzid))
 
@@ -212,14 +220,20 @@ def reschedule(
     start = parse_local(at, followup.tzid)
     day = start.date()
     if day.weekday() >= 5:
-        raise ValidationError(f"{day.isoformat()} valt in het weekend; kies een werkdag")
+        raise ValidationError(
+            f"{day.isoformat()} valt in het weekend; kies een werkdag", field="at"
+        )
     holiday = calendar.holiday_name(day)
     if holiday:
-        raise ValidationError(f"{day.isoformat()} is een feestdag ({holiday}); kies een werkdag")
+        raise ValidationError(
+            f"{day.isoformat()} is een feestdag ({holiday}); kies een werkdag", field="at"
+        )
     if not calendar.is_workday(day):
-        raise ValidationError(f"{day.isoformat()} is geen werkdag; kies een werkdag")
+        raise ValidationError(f"{day.isoformat()} is geen werkdag; kies een werkdag", field="at")
     if day < today or (day == today and start < now):
-        raise ValidationError(f"{start.strftime('%Y-%m-%d %H:%M')} ligt in het verleden")
+        raise ValidationError(
+            f"{start.strftime('%Y-%m-%d %H:%M')} ligt in het verleden", field="at"
+        )
     actor = clean_line(actor, "--by", 200)
     incident = session.get(Incident, followup.incident_id) if followup.incident_id else None
     plan = plan_for(incident.kind if incident is not None else None)
@@ -366,11 +380,14 @@ class Pending:
 
 
 def preview(
-    session: Session, followups: Sequence[FollowUp], *, today: date, now: datetime, settings: object
+    session: Session,
+    followups: Sequence[FollowUp],
+    *,
+    today: date,
+    now: datetime,
+    settings: Settings,
 ) -> list[Pending]:
     """What the next daily run will send for these follow-ups, computed by the run's own rule."""
-    from nazorg.emission.reconcile import desired_versions, last_version
-
     result: list[Pending] = []
     for f in followups:
         assert f.id is not None
@@ -381,7 +398,7 @@ def preview(
             continue
         session.flush()
         last = last_version(session, f.id)
-        for v in desired_versions(session, f, last, today=today, now=now, settings=settings):  # type: ignore[arg-type]
+        for v in desired_versions(session, f, last, today=today, now=now, settings=settings):
             result.append(
                 Pending(f.id, v.method, v.sequence, tuple(p.email for p in v.attendees), None)
             )

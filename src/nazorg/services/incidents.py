@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from nazorg.core.access import STAFF, Principal
 from nazorg.core.errors import DuplicateError, NotFoundError, ValidationError
 from nazorg.core.planning import PLANNED, Plan, escalation_date, invite_date, plan_checkins
 from nazorg.core.text import clean_line, clean_note, printable
@@ -51,16 +52,19 @@ def register(
     kind, and the same employee, date and kind registered before unless `force`.
     """
     if not employees:
-        raise ValidationError("geef minstens één medewerker met --employee")
+        raise ValidationError("geef minstens één medewerker met --employee", field="employees")
     if occurred_on > today:
         raise ValidationError(
             f"incidentdatum {occurred_on.isoformat()} ligt in de toekomst "
-            f"(vandaag is {today.isoformat()})"
+            f"(vandaag is {today.isoformat()})",
+            field="date",
         )
     kind = kind.strip()
     if kind not in kinds:
-        raise ValidationError(f"onbekende soort '{printable(kind)}'; kies uit {', '.join(kinds)}")
-    note = clean_note(note)
+        raise ValidationError(
+            f"onbekende soort '{printable(kind)}'; kies uit {', '.join(kinds)}", field="kind"
+        )
+    note = clean_note(note, field="note")
     actor = clean_line(actor, "--by", 200)
     numbers = list(dict.fromkeys(n.strip() for n in employees))
     affected: list[Employee] = []
@@ -68,12 +72,14 @@ def register(
         employee = session.get(Employee, number)
         if employee is None:
             raise NotFoundError(
-                f"onbekende medewerker {printable(number)}; zie 'nazorg employee list'"
+                f"onbekende medewerker {printable(number)}; zie 'nazorg employee list'",
+                field="employees",
             )
         if not employee.is_active(today):
             raise ValidationError(
                 f"medewerker {number} is uit dienst sinds {employee.left_on}; "
-                "registreer geen nazorg"
+                "registreer geen nazorg",
+                field="employees",
             )
         affected.append(employee)
     if not force:
@@ -88,7 +94,8 @@ def register(
             if duplicate is not None:
                 raise DuplicateError(
                     f"incident {duplicate} is al geregistreerd voor {employee.personnel_number} "
-                    f"op {occurred_on.isoformat()} ({kind}); gebruik --force voor een tweede"
+                    f"op {occurred_on.isoformat()} ({kind}); gebruik --force voor een tweede",
+                    field="employees",
                 )
 
     incident = Incident(
@@ -183,13 +190,28 @@ def followups_of(session: Session, incident_id: int) -> list[FollowUp]:
 
 
 def list_incidents(
-    session: Session, *, employee: str | None = None, since: date | None = None
+    session: Session,
+    *,
+    employee: str | None = None,
+    since: date | None = None,
+    teams: frozenset[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[tuple[Incident, list[str]]]:
     query = select(Incident).order_by(col(Incident.occurred_on).desc(), col(Incident.id).desc())
     if since is not None:
         query = query.where(Incident.occurred_on >= since)
     if employee is not None:
         query = query.join(IncidentEmployee).where(IncidentEmployee.employee_number == employee)
+    if teams is not None:
+        members = (
+            select(IncidentEmployee.incident_id)
+            .join(Employee, col(Employee.personnel_number) == col(IncidentEmployee.employee_number))
+            .where(col(Employee.team_code).in_(sorted(teams)))
+        )
+        query = query.where(col(Incident.id).in_(members))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
     return [(i, affected_numbers(session, i.id or 0)) for i in session.exec(query).all()]
 
 
@@ -202,14 +224,20 @@ class IncidentView:
     followups: list[FollowUp]
 
 
-def show(session: Session, incident_id: int, *, reader: str, now: datetime) -> IncidentView:
-    """One incident with its note and conversations; the read is audited for every person."""
+def show(
+    session: Session, principal: Principal, incident_id: int, *, now: datetime
+) -> IncidentView:
+    """One incident with its note and conversations, for staff who see one of the people
+    affected (others: it does not exist for them); the read is audited for every person."""
+    principal.require(STAFF)
     incident = get(session, incident_id)
     numbers = affected_numbers(session, incident_id)
+    if principal.teams is not None and not _in_teams(session, numbers, principal.teams):
+        raise NotFoundError(f"onbekend incident {incident_id}; zie 'nazorg incident list'")
     audit.audit_reads(
         session,
         now=now,
-        actor=reader,
+        actor=principal.name,
         action="incident.show",
         entity="incident",
         seen=[(n, incident_id) for n in numbers],
@@ -217,20 +245,37 @@ def show(session: Session, incident_id: int, *, reader: str, now: datetime) -> I
     return IncidentView(incident, numbers, followups_of(session, incident_id))
 
 
+def _in_teams(session: Session, numbers: list[str], teams: frozenset[str]) -> bool:
+    return (
+        session.exec(
+            select(Employee.personnel_number)
+            .where(col(Employee.personnel_number).in_(numbers))
+            .where(col(Employee.team_code).in_(sorted(teams)))
+        ).first()
+        is not None
+    )
+
+
 def overview(
     session: Session,
+    principal: Principal,
     *,
-    reader: str,
     now: datetime,
     employee: str | None = None,
     since: date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[tuple[Incident, list[str]]]:
-    """Incidents, newest first, without their notes; the read is audited for every person."""
-    found = list_incidents(session, employee=employee, since=since)
+    """Incidents, newest first, without their notes (staff); the read is audited for every
+    person."""
+    principal.require(STAFF)
+    found = list_incidents(
+        session, employee=employee, since=since, teams=principal.teams, limit=limit, offset=offset
+    )
     audit.audit_reads(
         session,
         now=now,
-        actor=reader,
+        actor=principal.name,
         action="incident.list",
         entity="incident",
         seen=[(n, i.id) for i, numbers in found for n in numbers],

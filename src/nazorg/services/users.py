@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from nazorg.core.access import LEADER, ROLE_NL, ROLES, Principal
@@ -235,4 +235,54 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
     account.locked_until = None
     account.last_login_at = now
     session.add(account)
+    return Login(account)
+
+
+def sign_in_oidc(
+    session: Session,
+    *,
+    subject: str,
+    email: str,
+    groups: list[str],
+    group_roles: dict[str, tuple[str, ...]],
+    now: datetime,
+) -> Login:
+    """The account of someone the identity provider vouched for: made at the first login and
+    brought up to date at each one (roles from their groups; a leader's employee record from
+    their e-mail address). Refused: no role from any group, or a leader without an employee
+    record with that address."""
+    roles = frozenset(r for g in groups for r in group_roles.get(g, ()))
+    if not roles:
+        return Login(None, "geen toegang: uw account heeft geen rol in nazorg; vraag het beheer")
+    username = email.strip().lower() or subject.strip()
+    if not username:
+        return Login(None, "de identiteitsprovider gaf geen e-mailadres of gebruikers-id")
+    employee = (
+        session.exec(
+            select(Employee).where(func.lower(col(Employee.email)) == email.strip().lower())
+        ).first()
+        if email
+        else None
+    )
+    if LEADER in roles and employee is None:
+        return Login(
+            None,
+            f"geen medewerker met e-mailadres {printable(email)}; een leidinggevende moet als "
+            "medewerker in nazorg staan",
+        )
+    account = find(session, username)
+    if account is None:
+        account = UserAccount(
+            username=username, roles="", source="oidc", created_at=now, updated_at=now
+        )
+    if account.disabled:
+        return Login(None, WRONG)
+    account.roles = " ".join(r for r in ROLES if r in roles)
+    account.employee_number = employee.personnel_number if employee is not None else None
+    account.email = email.strip().lower() or None
+    account.source = "oidc"
+    account.last_login_at = now
+    account.updated_at = now
+    session.add(account)
+    session.flush()
     return Login(account)

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from nazorg.core.errors import ConfigError
 from nazorg.core.planning import Plan
 from nazorg.settings.delivery import DeliverySettings
+from nazorg.settings.web import WebSettings
 
 DEFAULT_INCIDENT_KINDS = (
     "geweld",
@@ -115,6 +116,7 @@ class Settings(BaseSettings):
     retention_months: int = Field(default=24, ge=1, le=240)
     purge_in_daily_run: bool = False
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @field_validator("language")
     @classmethod

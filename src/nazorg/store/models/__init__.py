@@ -13,7 +13,7 @@ from nazorg.store.models.incidents import Incident, IncidentEmployee
 from nazorg.store.models.organisation import LEADER_ROLES, ROLES, Employee, Team
 from nazorg.store.models.privacy import Erasure, RetentionCount
 from nazorg.store.models.types import UTCDateTime
-from nazorg.store.models.users import UserAccount, WebSession
+from nazorg.store.models.users import InstanceSecret, UserAccount, WebSession
 
 __all__ = [
     "LEADER_ROLES",
@@ -27,6 +27,7 @@ __all__ = [
     "FollowUp",
     "Incident",
     "IncidentEmployee",
+    "InstanceSecret",
     "RetentionCount",
     "Run",
     "Team",

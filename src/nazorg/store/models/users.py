@@ -58,3 +58,15 @@ class WebSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=utc_column())
     last_seen_at: datetime = Field(sa_column=utc_column())
+
+
+class InstanceSecret(SQLModel, table=True):
+    """A random key of this installation (e.g. the one that signs session cookies when no
+    `web.secret_key` is set), made once and shared by every worker and node through the
+    database."""
+
+    __tablename__ = "instance_secret"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)
+    created_at: datetime = Field(sa_column=utc_column())

@@ -1,0 +1,271 @@
+"""Conversations as a person with a role sees and changes them (web app and command line).
+
+Rules of who may see what (DOMAIN.md), checked here, before anything is read or written:
+- staff see every conversation of their teams (all teams unless limited), with the incident;
+- a leader sees only the conversations they hold (their people's check-ins and R&O, their own
+  360 round and development plan): the employee's name, the kind in general terms and the date,
+  never the incident's kind or note, nor outcomes of conversations held by others;
+- sector leadership sees no conversation at all (AccessDenied: their role has no such page);
+- a conversation someone may not see does not exist for them (NotFoundError), so that a
+  leader cannot learn by trying ids which colleague had an incident.
+Leaders may record that their own conversation was held and move it to another time; declining
+aftercare for an employee is staff work. Every read and change is audited with the person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, col, select
+
+from nazorg.core.access import LEADER, MANAGEMENT, STAFF, Principal
+from nazorg.core.errors import NotFoundError
+from nazorg.core.planning import PLANNED, overdue_cutoff
+from nazorg.core.workdays import WorkCalendar
+from nazorg.services import agenda, audit, followups
+from nazorg.services.agenda import AgendaItem, Filters
+from nazorg.services.followups import Pending
+from nazorg.store.models import Emission, Employee, FollowUp, Incident
+
+if TYPE_CHECKING:
+    from nazorg.settings import Settings
+
+
+def scope(principal: Principal, filters: Filters) -> Filters:
+    """`filters` narrowed to what the principal may see (staff: their teams; a leader: what they
+    hold); management may see no conversation."""
+    if principal.has(STAFF):
+        if principal.teams is None:
+            return filters
+        return Filters(**{**filters.__dict__, "teams": principal.teams})
+    if principal.has(LEADER) and principal.employee_number:
+        return Filters(**{**filters.__dict__, "holder": principal.employee_number})
+    principal.require(STAFF, LEADER)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def may_see(principal: Principal, item: AgendaItem) -> bool:
+    """The visibility rule of the module doc, for one conversation."""
+    if principal.has(STAFF) and principal.sees_team(item.employee.team_code):
+        return True
+    return (
+        principal.has(LEADER)
+        and item.leader is not None
+        and item.leader.personnel_number == principal.employee_number
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[AgendaItem]
+    total: int
+    offset: int
+    limit: int
+
+
+def search(
+    session: Session,
+    principal: Principal,
+    filters: Filters,
+    *,
+    now: datetime,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """One page of the conversations the principal may see; the read is audited."""
+    scoped = scope(principal, filters)
+    items = agenda.find(session, scoped, limit=limit, offset=offset)
+    _audit_shown(session, principal, items, now=now, action="agenda.show")
+    return Page(items, agenda.count(session, scoped), offset, limit)
+
+
+def overdue_filters(today: date, settings: Settings) -> Filters:
+    """The open conversations that count as overdue on `today`."""
+    return Filters(before=overdue_cutoff(today, settings.overdue_workdays, WorkCalendar()))
+
+
+@dataclass(frozen=True)
+class SentVersion:
+    method: str
+    sequence: int
+    decided_on: date
+    written_at: datetime | None
+    recipients: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    item: AgendaItem
+    incident: Incident | None  # staff only; never shown to a leader
+    next_run: list[Pending]
+    sent: list[SentVersion]
+    may_record: bool  # held / another time
+    may_decline: bool  # staff: the employee declines aftercare
+
+    @property
+    def followup(self) -> FollowUp:
+        return self.item.followup
+
+
+def _item(session: Session, principal: Principal, followup_id: int) -> AgendaItem:
+    if principal.has(MANAGEMENT) and not (principal.has(STAFF) or principal.has(LEADER)):
+        principal.require(STAFF, LEADER)
+    followup = followups.get(session, followup_id)
+    employee = session.get(Employee, followup.employee_number)
+    assert employee is not None
+    item = AgendaItem(followup, employee, agenda.holder_of(session, followup, employee))
+    if not may_see(principal, item):
+        raise NotFoundError(f"onbekend gesprek {followup_id}")
+    return item
+
+
+def view(
+    session: Session,
+    principal: Principal,
+    followup_id: int,
+    *,
+    today: date,
+    now: datetime,
+    settings: Settings,
+) -> ConversationView:
+    """One conversation for its page: who, when, what the next run sends, what was sent."""
+    item = _item(session, principal, followup_id)
+    followup = item.followup
+    staff = principal.has(STAFF)
+    incident = (
+        session.get(Incident, followup.incident_id) if staff and followup.incident_id else None
+    )
+    sent = [
+        SentVersion(
+            method=e.method,
+            sequence=e.sequence,
+            decided_on=e.decided_on,
+            written_at=e.written_at,
+            recipients=(),
+        )
+        for e in session.exec(
+            select(Emission)
+            .where(Emission.followup_id == followup_id)
+            .where(Emission.purpose == "invite")
+            .order_by(col(Emission.sequence))
+        ).all()
+    ]
+    _audit_shown(session, principal, [item], now=now, action="followup.show")
+    open_ = followup.status == PLANNED
+    return ConversationView(
+        item=item,
+        incident=incident,
+        next_run=followups.preview(session, [followup], today=today, now=now, settings=settings),
+        sent=sent,
+        may_record=open_,
+        may_decline=open_ and staff and followup.incident_id is not None,
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a change did, and what the next daily run will send because of it."""
+
+    changed: list[FollowUp]
+    next_run: list[Pending]
+
+
+def record_held(
+    session: Session,
+    principal: Principal,
+    followup_id: int,
+    *,
+    outcome: str,
+    note: str | None,
+    stop: bool,
+    today: date,
+    now: datetime,
+    settings: Settings,
+) -> Change:
+    """The conversation was held (by its holder, or recorded by staff)."""
+    _item(session, principal, followup_id)
+    changed = followups.mark_held(
+        session,
+        followup_id,
+        outcome=outcome,
+        note=note,
+        stop=stop,
+        actor=principal.name,
+        today=today,
+        now=now,
+    )
+    return Change(
+        changed, followups.preview(session, changed, today=today, now=now, settings=settings)
+    )
+
+
+def record_declined(
+    session: Session,
+    principal: Principal,
+    followup_id: int,
+    *,
+    today: date,
+    now: datetime,
+    settings: Settings,
+) -> Change:
+    """The employee declines further aftercare for this incident (staff only)."""
+    _item(session, principal, followup_id)
+    principal.require(STAFF)
+    changed = followups.decline(session, followup_id, actor=principal.name, today=today, now=now)
+    return Change(
+        changed, followups.preview(session, changed, today=today, now=now, settings=settings)
+    )
+
+
+def move(
+    session: Session,
+    principal: Principal,
+    followup_id: int,
+    *,
+    at: str,
+    today: date,
+    now: datetime,
+    settings: Settings,
+) -> Change:
+    """Another time for the conversation: a working day, in the future (the CLI's rules)."""
+    _item(session, principal, followup_id)
+    moved = followups.reschedule(
+        session,
+        followup_id,
+        at=at,
+        actor=principal.name,
+        today=today,
+        now=now,
+        plan_for=settings.plan,
+        calendar=WorkCalendar(),
+    )
+    return Change(
+        [moved], followups.preview(session, [moved], today=today, now=now, settings=settings)
+    )
+
+
+def _change(
+    session: Session, changed: list[FollowUp], *, today: date, now: datetime, settings: Settings
+) -> Change:
+    next_run = followups.preview(session, changed, today=today, now=now, settings=settings)
+    return Change(changed, next_run)
+
+
+def _audit_shown(
+    session: Session,
+    principal: Principal,
+    items: list[AgendaItem],
+    *,
+    now: datetime,
+    action: str,
+) -> None:
+    audit.audit_reads(
+        session,
+        now=now,
+        actor=principal.name,
+        action=action,
+        entity="followup",
+        seen=[(i.employee.personnel_number, i.followup.id) for i in items],
+    )

@@ -1,0 +1,67 @@
+"""The start page: this week's and next week's conversations, the overdue ones, and (for staff)
+the last daily run and the deliveries that failed. A leader sees only their own conversations;
+sector leadership has no conversations to see (their start page is the report)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, col, select
+
+from nazorg.core.access import STAFF, Principal
+from nazorg.delivery.state import summary as delivery_summary
+from nazorg.services import conversations
+from nazorg.services.agenda import Filters
+from nazorg.services.conversations import Page
+from nazorg.store.models import Run
+
+if TYPE_CHECKING:
+    from nazorg.settings import Settings
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    week_start: date
+    this_week: Page
+    next_week: Page
+    overdue: Page
+    last_run: Run | None  # staff only
+    deliveries: dict[str, Any] | None  # staff only: waiting and failed per target
+
+
+def week_of(day: date) -> date:
+    """The Monday of the week of `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def overview(
+    session: Session,
+    principal: Principal,
+    *,
+    today: date,
+    now: datetime,
+    settings: Settings,
+    limit: int = 20,
+) -> Dashboard:
+    """The dashboard of the module doc, each list at most `limit` long (with its total)."""
+    monday = week_of(today)
+    this_week = Filters(start=monday, end=monday + timedelta(days=6))
+    next_week = Filters(start=monday + timedelta(days=7), end=monday + timedelta(days=13))
+
+    def page(filters: Filters) -> Page:
+        return conversations.search(session, principal, filters, now=now, limit=limit)
+
+    staff = principal.has(STAFF)
+    last_run = (
+        session.exec(select(Run).order_by(col(Run.id).desc()).limit(1)).first() if staff else None
+    )
+    return Dashboard(
+        week_start=monday,
+        this_week=page(this_week),
+        next_week=page(next_week),
+        overdue=page(conversations.overdue_filters(today, settings)),
+        last_run=last_run,
+        deliveries=delivery_summary(session, now=now) if staff else None,
+    )
