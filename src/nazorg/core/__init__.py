@@ -1,0 +1,1 @@
+"""The pure domain core: rules without I/O (no database, files, network or clock)."""
