@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from nazorg.core.itip import ItipItem, shown
+from nazorg.core.itip_calendar import ItipItem, shown
 from nazorg.core.slots import (
     DEFAULT_HOURS,
     GAP,
