@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from nazorg.core.itip import ItipItem, MessageReplies, parse_message
 from nazorg.core.itip_judge import KnownVersion, judge
 from nazorg.core.slots import Slot
-from nazorg.workdays import WorkCalendar
+from nazorg.core.workdays import WorkCalendar
 from tests.itip_mails import (
     EMPLOYEE,
     LEADER,

@@ -26,7 +26,7 @@ from nazorg.core.slots import (
     place_all,
     start_times,
 )
-from nazorg.workdays import WorkCalendar
+from nazorg.core.workdays import WorkCalendar
 
 AMS = ZoneInfo("Europe/Amsterdam")
 CAL = WorkCalendar()

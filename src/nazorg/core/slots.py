@@ -28,8 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-# The one import of the working-day calendar in the core; it moves to nazorg.core.workdays.
-from nazorg.workdays import WorkCalendar as WorkCalendar
+from nazorg.core.workdays import WorkCalendar as WorkCalendar
 
 GAP = timedelta(minutes=15)
 STEP = timedelta(minutes=15)
