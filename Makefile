@@ -7,7 +7,7 @@ DEMO_TODAY ?= 2026-03-02
 # Written by npm ci: the test OpenID provider's packages are installed and match the lock file.
 OIDC_MODULES := tests/oidc/node_modules/.package-lock.json
 
-.PHONY: demo web test lint typecheck check bench clean install postgres servers wheel
+.PHONY: demo web screenshots test lint typecheck check bench clean install postgres servers wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ test: install postgres servers
 
 # Style, then the architecture: the layer contract (pyproject.toml, [tool.importlinter]), no
 # import cycles between modules and no module over 400 lines of code.
+# The README's pictures of the web app, taken by the browser tests.
+screenshots: install servers
+	NAZORG_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py
+
 lint: install
 	$(BIN)/ruff check src tests migrations scripts
 	$(BIN)/ruff format --check src tests migrations scripts

@@ -17,11 +17,23 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-pytest_plugins = ["tests.pgserver", "tests.mailservers", "tests.webservers", "tests.webapp"]
+pytest_plugins = [
+    "tests.pgserver",
+    "tests.mailservers",
+    "tests.webservers",
+    "tests.webapp",
+    "tests.livesite",
+]
 
 FIXED_NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 #: Variables that steer the test PostgreSQL server, not nazorg itself.
-KEEP_ENV = ("NAZORG_PG_BIN", "NAZORG_PG_USER", "NAZORG_TEST_POSTGRES")
+KEEP_ENV = (
+    "NAZORG_PG_BIN",
+    "NAZORG_PG_USER",
+    "NAZORG_TEST_POSTGRES",
+    "NAZORG_TEST_WEB",
+    "NAZORG_SCREENSHOTS",
+)
 
 
 @pytest.fixture(autouse=True)
