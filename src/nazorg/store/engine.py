@@ -9,8 +9,10 @@ advisory lock (`nazorg.store.locks`).
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +94,31 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: One lock per SQLite engine: the threads of one process (the web app's) queue here, in order,
+#: for the database's single write lock, instead of in SQLite's busy handler, which polls with
+#: growing sleeps and lets a waiter starve for seconds under load.
+_SQLITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(engine: Engine) -> AbstractContextManager[Any]:
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _LOCKS_GUARD:
+        lock = _SQLITE_LOCKS.get(engine)
+        if lock is None:
+            lock = _SQLITE_LOCKS[engine] = threading.RLock()
+    return lock
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: committed when the block ends, rolled back (nothing written) on error."""
-    with Session(engine, expire_on_commit=False) as session:
+    """One unit of work: committed when the block ends, rolled back (nothing written) on error.
+
+    On SQLite, where every transaction takes the write lock at its start (BEGIN IMMEDIATE), the
+    threads of one process take turns through a lock of the process first (see `_SQLITE_LOCKS`);
+    processes still queue on SQLite's own lock."""
+    with _process_lock(engine), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
