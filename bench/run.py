@@ -435,6 +435,15 @@ def goals(results: dict[str, Any]) -> dict[str, Any]:
                 "detail": f"{small_run['written']} items: {small_run['maxrss_mb']} MB, "
                 f"{large_run['written']} items: {large_run['maxrss_mb']} MB (+{growth:.1f})",
             }
+    for db, figures in (results.get("web") or {}).items():
+        worst = max(figures[page]["p95_ms"] for page in ("dashboard", "agenda", "conversation"))
+        verdict[f"web p95 under 150 ms ({db})"] = {
+            "met": worst < 150,
+            "detail": ", ".join(
+                f"{page} {figures[page]['p95_ms']} ms"
+                for page in ("dashboard", "agenda", "conversation")
+            ),
+        }
     render = results["throughput"].get("nazorg_render_only")
     if render:
         verdict["VTIMEZONE built once"] = {
@@ -527,7 +536,16 @@ def report(results: dict[str, Any]) -> str:
     out += [table(rows, header), ""]
     out.append("Start-up (median of runs)")
     rows = [[name, f"{f['median_s']:.3f}"] for name, f in results["startup"]["commands"].items()]
-    out += [table(rows, ["command", "s"]), "", "Goals"]
+    out += [table(rows, ["command", "s"])]
+    if results.get("web"):
+        rows = [
+            [db, page, str(f[page]["p50_ms"]), str(f[page]["p95_ms"]), str(f["requests_per_s"])]
+            for db, f in results["web"].items()
+            for page in ("dashboard", "agenda", "conversation")
+        ]
+        out += ["", "Web app, 20 users at once (ms)"]
+        out += [table(rows, ["database", "page", "p50", "p95", "requests/s"])]
+    out += ["", "Goals"]
     rows = [
         [name, "met" if g["met"] else "NOT met", g["detail"]]
         for name, g in results["goals"].items()
@@ -550,6 +568,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="empty-day runs per median")
     parser.add_argument("--startup-repeat", type=int, default=5, help="start-ups per median")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-web", action="store_true", help="leave the web app's load out")
+    parser.add_argument("--web-rounds", type=int, default=15, help="requests per user per page")
     parser.add_argument("--keep", action="store_true", help="keep bench/.work (databases)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
@@ -667,6 +687,16 @@ def measure(
     results["startup"] = startup(
         {name: urls[(name, largest)] for name in results["databases"]}, args.startup_repeat
     )
+    if not args.no_web:
+        from bench.web import measure as web_measure
+
+        results["web"] = {}
+        for name in results["databases"]:
+            log(f"web: {name}, {largest} history, 20 users")
+            results["web"][name] = web_measure(
+                urls[(name, largest)], TODAY, clean_env(), rounds=args.web_rounds
+            )
+            log(f"  {results['web'][name]}")
     return results
 
 
