@@ -14,13 +14,13 @@ aftercare for an employee is staff work. Every read and change is audited with t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from nazorg.core.access import LEADER, MANAGEMENT, STAFF, Principal
+from nazorg.core.access import LEADER, STAFF, Principal
 from nazorg.core.errors import NotFoundError
 from nazorg.core.planning import PLANNED, overdue_cutoff
 from nazorg.core.workdays import WorkCalendar
@@ -37,13 +37,9 @@ def scope(principal: Principal, filters: Filters) -> Filters:
     """`filters` narrowed to what the principal may see (staff: their teams; a leader: what they
     hold); management may see no conversation."""
     if principal.has(STAFF):
-        if principal.teams is None:
-            return filters
-        return Filters(**{**filters.__dict__, "teams": principal.teams})
-    if principal.has(LEADER) and principal.employee_number:
-        return Filters(**{**filters.__dict__, "holder": principal.employee_number})
+        return filters if principal.teams is None else replace(filters, teams=principal.teams)
     principal.require(STAFF, LEADER)
-    raise AssertionError("unreachable")  # pragma: no cover
+    return replace(filters, holder=principal.employee_number or "-")
 
 
 def may_see(principal: Principal, item: AgendaItem) -> bool:
@@ -110,8 +106,9 @@ class ConversationView:
 
 
 def _item(session: Session, principal: Principal, followup_id: int) -> AgendaItem:
-    if principal.has(MANAGEMENT) and not (principal.has(STAFF) or principal.has(LEADER)):
-        principal.require(STAFF, LEADER)
+    """The conversation if the principal may see it; a role without conversations is refused
+    (403) before anything is read, and one that may not see this one gets "unknown" (404)."""
+    principal.require(STAFF, LEADER)
     followup = followups.get(session, followup_id)
     employee = session.get(Employee, followup.employee_number)
     assert employee is not None
