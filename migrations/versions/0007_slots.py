@@ -3,9 +3,18 @@
 Revision ID: 0007_slots
 Revises: 0006_accounts
 Create Date: 2026-12-04 04:10:00
+
+Every conversation records who holds it (`holder_number`), with an index on (holder, day), so
+planning reads one holder's taken times of the coming days without scanning the history. The
+slot itself is the existing `start_local`/`end_local`. Open conversations get their holder
+filled in: the leader themselves for their own 360-degree and development-plan items, else the
+employee's direct leader (the teamchef fallback is filled in at the next re-planning).
 """
 
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0007_slots"
 down_revision: str | None = "0006_accounts"
@@ -14,8 +23,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Nothing yet: reserved for this feature's tables."""
+    with op.batch_alter_table("followup", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("holder_number", sa.String(length=32), nullable=True))
+        batch_op.create_index("ix_followup_holder_day", ["holder_number", "due_on"], unique=False)
+    op.execute(
+        "UPDATE followup SET holder_number = employee_number "
+        "WHERE status = 'planned' AND kind IN ('feedback_360', 'development_plan')"
+    )
+    op.execute(
+        "UPDATE followup SET holder_number = (SELECT employee.leader_number FROM employee "
+        "WHERE employee.personnel_number = followup.employee_number) "
+        "WHERE status = 'planned' AND holder_number IS NULL"
+    )
 
 
 def downgrade() -> None:
-    """Nothing yet: reserved for this feature's tables."""
+    with op.batch_alter_table("followup", schema=None) as batch_op:
+        batch_op.drop_index("ix_followup_holder_day")
+        batch_op.drop_column("holder_number")

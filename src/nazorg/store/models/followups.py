@@ -29,6 +29,8 @@ class FollowUp(SQLModel, table=True):
         # A leadership-cycle item exists once per employee, kind and cycle year (incident
         # check-ins have no cycle year; NULLs never collide).
         sa.UniqueConstraint("employee_number", "kind", "cycle_year", name="uq_followup_cycle"),
+        # One holder's conversations of the coming days, for planning slots (issue 13).
+        sa.Index("ix_followup_holder_day", "holder_number", "due_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -36,6 +38,9 @@ class FollowUp(SQLModel, table=True):
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     employee_number: str = Field(foreign_key="employee.personnel_number", index=True, max_length=32)
     kind: str = Field(max_length=32)
+    # Who holds the conversation (the leader, or the leader themselves for their own items), as
+    # last planned: the slot finder keeps one holder's conversations apart. NULL: nobody yet.
+    holder_number: str | None = Field(default=None, max_length=32)
     cycle_year: int | None = None  # feedback_360, development_plan, ro: the cycle's year
     due_on: date = Field(index=True)
     # Wall-clock times in `tzid`, without offset (a TIMESTAMP WITHOUT TIME ZONE on purpose).
