@@ -99,6 +99,7 @@ def reschedule(
     """Verzet een gesprek naar een andere werkdag of tijd."""
     from nazorg.core.workdays import WorkCalendar
     from nazorg.services import followups
+    from nazorg.services.slots import SlotPolicy
 
     e = env(ctx)
     with e.transaction() as session:
@@ -111,6 +112,7 @@ def reschedule(
             now=e.now,
             plan_for=e.settings.plan,
             calendar=WorkCalendar(),
+            policy=SlotPolicy.of(e.settings),
         )
         _report(
             ctx,

@@ -49,6 +49,7 @@ def add(
     from nazorg.core.workdays import WorkCalendar
     from nazorg.services import incidents
     from nazorg.services.agenda import followup_json
+    from nazorg.services.slots import SlotPolicy
 
     e = env(ctx)
     occurred = parse_date_option(date, "--date")
@@ -68,6 +69,7 @@ def add(
             plan=settings.plan(kind.strip()),
             calendar=WorkCalendar(),
             force=force,
+            policy=SlotPolicy.of(settings),
         )
     if json:
         print_json(

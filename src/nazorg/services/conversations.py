@@ -27,6 +27,7 @@ from nazorg.core.workdays import WorkCalendar
 from nazorg.services import agenda, audit, followups
 from nazorg.services.agenda import AgendaItem, Filters
 from nazorg.services.followups import Pending
+from nazorg.services.slots import SlotPolicy
 from nazorg.store.models import Emission, Employee, FollowUp, Incident
 
 if TYPE_CHECKING:
@@ -237,6 +238,7 @@ def move(
         now=now,
         plan_for=settings.plan,
         calendar=WorkCalendar(),
+        policy=SlotPolicy.of(settings),
     )
     return Change(
         [moved], followups.preview(session, [moved], today=today, now=now, settings=settings)

@@ -12,6 +12,7 @@ from nazorg.core.errors import ValidationError
 from nazorg.core.resources import demo_dir
 from nazorg.core.workdays import WorkCalendar
 from nazorg.services import employees, incidents
+from nazorg.services.slots import SlotPolicy
 from nazorg.settings import Settings
 from nazorg.store.models import Team
 
@@ -57,6 +58,7 @@ def load(
             kinds=settings.incident_kinds,
             plan=settings.plan(item["kind"]),
             calendar=calendar,
+            policy=SlotPolicy.of(settings),
         )
         count += 1
         followups += len(registration.followups)

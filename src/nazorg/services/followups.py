@@ -31,6 +31,7 @@ from nazorg.core.text import clean_line, clean_note
 from nazorg.core.workdays import WorkCalendar
 from nazorg.emission.reconcile import desired_versions, last_version
 from nazorg.services import audit
+from nazorg.services.slots import DEFAULT_POLICY, Planner, SlotPolicy, holder_number
 from nazorg.store.models import Employee, FollowUp, Incident
 
 if TYPE_CHECKING:
@@ -209,11 +210,14 @@ def reschedule(
     now: datetime,
     plan_for: Callable[[str | None], Plan],
     calendar: WorkCalendar,
+    policy: SlotPolicy = DEFAULT_POLICY,
 ) -> FollowUp:
     """Move a conversation to a new time (Europe/Amsterdam wall clock), keeping its length.
 
     Refused for a weekend, a Dutch public holiday, the past, or a conversation already held or
-    called off: nobody is invited for a day off, and a closed conversation stays closed.
+    called off: nobody is invited for a day off, and a closed conversation stays closed. Also
+    refused outside the working hours, and when it would collide (gap included) with another
+    open conversation of its holder or employee: the refusal names that conversation.
     """
     followup = get(session, followup_id)
     _require_open(followup, "verzetten")
@@ -239,8 +243,16 @@ def reschedule(
     plan = plan_for(incident.kind if incident is not None else None)
     length = followup.end - followup.start
     old = followup.start
-    followup.start_local = start.replace(tzinfo=None)
     end = (start.astimezone(ZoneInfo("UTC")) + length).astimezone(start.tzinfo)
+    employee = session.get(Employee, followup.employee_number)
+    assert employee is not None
+    holder = holder_number(session, employee, followup.kind, day)
+    people = (followup.employee_number,) + ((holder,) if holder else ())
+    refused = Planner(session, today, calendar, policy).refusal(start, end, people, followup.id)
+    if refused is not None:
+        raise ValidationError(refused, field="at")
+    followup.holder_number = holder
+    followup.start_local = start.replace(tzinfo=None)
     followup.end_local = end.replace(tzinfo=None)
     followup.due_on = day
     followup.invite_on = invite_date(day, plan)

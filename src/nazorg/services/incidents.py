@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -15,6 +16,7 @@ from nazorg.core.planning import PLANNED, Plan, escalation_date, invite_date, pl
 from nazorg.core.text import clean_line, clean_note, printable
 from nazorg.core.workdays import WorkCalendar
 from nazorg.services import audit
+from nazorg.services.slots import DEFAULT_POLICY, Planner, SlotPolicy, holder_number
 from nazorg.store.models import Employee, FollowUp, Incident, IncidentEmployee
 
 UID_DOMAIN = "nazorg.politie"
@@ -45,8 +47,13 @@ def register(
     plan: Plan,
     calendar: WorkCalendar,
     force: bool = False,
+    policy: SlotPolicy = DEFAULT_POLICY,
 ) -> Registration:
     """Register one incident for one or more employees and plan each one's check-ins.
+
+    Each open check-in gets a slot of its holder (`nazorg.services.slots`): on its planned day
+    when free within the working hours, else the next working day, apart from every other
+    conversation of the holder and of the employee, the ones of this incident included.
 
     Refused (nothing written): an unknown or departed employee, a date in the future, an unknown
     kind, and the same employee, date and kind registered before unless `force`.
@@ -114,29 +121,43 @@ def register(
         details=f"{len(affected)} medewerker(s)",
     )
     followups: list[FollowUp] = []
+    planner = Planner(session, today, calendar, policy)
     for employee in affected:
         session.add(
             IncidentEmployee(incident_id=incident.id, employee_number=employee.personnel_number)
         )
         for checkin in plan_checkins(occurred_on, today, plan, calendar):
-            invite_on = invite_date(checkin.due, plan)
+            due, start, end = checkin.due, checkin.start, checkin.end
+            holder = holder_number(session, employee, checkin.kind, due)
+            if checkin.status == PLANNED:
+                people = (employee.personnel_number,) + ((holder,) if holder else ())
+                slot = planner.place(
+                    people,
+                    due,
+                    plan.duration,
+                    preferred=plan.meeting_time,
+                    label=f"{employee.personnel_number} {checkin.kind}",
+                )
+                zone = ZoneInfo(plan.tzid)
+                start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+                due = start.date()
+            invite_on = invite_date(due, plan)
             followup = FollowUp(
                 uid=new_uid(),
                 incident_id=incident.id,
                 employee_number=employee.personnel_number,
                 kind=checkin.kind,
-                due_on=checkin.due,
-                start_local=checkin.start.replace(tzinfo=None),
-                end_local=checkin.end.replace(tzinfo=None),
+                holder_number=holder,
+                due_on=due,
+                start_local=start.replace(tzinfo=None),
+                end_local=end.replace(tzinfo=None),
                 tzid=plan.tzid,
                 status=checkin.status,
                 late_registration=checkin.late_registration,
                 invite_on=invite_on,
                 emit_on=invite_on if checkin.status == PLANNED else None,
                 escalate_on=(
-                    escalation_date(checkin.due, plan, calendar)
-                    if checkin.status == PLANNED
-                    else None
+                    escalation_date(due, plan, calendar) if checkin.status == PLANNED else None
                 ),
                 created_at=now,
                 updated_at=now,

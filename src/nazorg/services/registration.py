@@ -17,6 +17,7 @@ from nazorg.core.text import printable
 from nazorg.core.workdays import WorkCalendar
 from nazorg.services import incidents
 from nazorg.services.incidents import Registration
+from nazorg.services.slots import SlotPolicy
 from nazorg.store.models import Employee
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ def _register(
         kinds=settings.incident_kinds,
         plan=settings.plan(new.kind.strip()),
         calendar=WorkCalendar(),
+        policy=SlotPolicy.of(settings),
     )
 
 

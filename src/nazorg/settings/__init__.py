@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from nazorg.core.errors import ConfigError
 from nazorg.core.planning import Plan
+from nazorg.core.slots import WorkingHours
 from nazorg.settings.delivery import DeliverySettings
 from nazorg.settings.web import WebSettings
 
@@ -99,6 +100,10 @@ class Settings(BaseSettings):
     meeting_minutes: int = Field(default=45, ge=5, le=480)
     lead_days: int = Field(default=14, ge=0, le=120)
     overdue_workdays: int = Field(default=10, ge=1, le=120)
+    # Conversations of one holder lie within these hours, this many minutes apart (issue 13).
+    work_start: time = time(9, 0)
+    work_end: time = time(16, 0)
+    slot_gap_minutes: int = Field(default=15, ge=0, le=120)
     checkin_months: tuple[int, ...] = (1, 3, 6)
     incident_kinds: tuple[str, ...] = DEFAULT_INCIDENT_KINDS
     organizer: Mailbox = Field(default_factory=Mailbox)
@@ -159,6 +164,23 @@ class Settings(BaseSettings):
             if self.plans[key].months == () and not self.plans[key].days:
                 raise ValueError(f"plans.{key}: een plan zonder gesprekken; geef months of days")
         return self
+
+    @model_validator(mode="after")
+    def _working_hours(self) -> Settings:
+        if not self.work_start < self.work_end:
+            raise ValueError(
+                f"work_end: het einde van de werktijd ({self.work_end:%H:%M}) ligt niet na het "
+                f"begin ({self.work_start:%H:%M})"
+            )
+        return self
+
+    def working_hours(self) -> WorkingHours:
+        """The hours in which conversations are held (Europe/Amsterdam wall clock)."""
+        return WorkingHours(self.work_start, self.work_end)
+
+    @property
+    def slot_gap(self) -> timedelta:
+        return timedelta(minutes=self.slot_gap_minutes)
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:

@@ -1,0 +1,202 @@
+"""Slots per holder: the service side of `nazorg.core.slots` (issue 13).
+
+The pure finder gets the taken times as input; this module reads them. A conversation involves
+its holder (the leader, or the leader themselves for their own 360-degree and development-plan
+items) and its employee, and neither may have two conversations at once: the taken times of a
+new conversation are the open conversations, from `today` on, that either person holds or is the
+employee of. Each person's are read once per `Planner` with two indexed queries (holder and day;
+employee), so planning costs what the people's coming conversations cost, never the history.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from nazorg.core.cycles import SELF_KINDS
+from nazorg.core.errors import ValidationError
+from nazorg.core.labels import kind_nl
+from nazorg.core.planning import PLANNED
+from nazorg.core.slots import (
+    DEFAULT_HOURS,
+    GAP,
+    PREFERRED,
+    Slot,
+    SlotError,
+    WorkingHours,
+    collision,
+    find_slot,
+    outside_working_time,
+)
+from nazorg.core.workdays import WorkCalendar
+from nazorg.store.models import Employee, FollowUp
+from nazorg.store.queries import conversation_holder
+
+if TYPE_CHECKING:
+    from nazorg.settings import Settings
+
+
+@dataclass(frozen=True)
+class SlotPolicy:
+    """The working hours conversations lie in and the gap between two of one person."""
+
+    hours: WorkingHours = DEFAULT_HOURS
+    gap: timedelta = GAP
+
+    @classmethod
+    def of(cls, settings: Settings) -> SlotPolicy:
+        return cls(settings.working_hours(), settings.slot_gap)
+
+
+DEFAULT_POLICY = SlotPolicy()
+
+
+def holder_number(session: Session, employee: Employee, kind: str, day: date) -> str | None:
+    """Who holds this conversation on `day`: the leader for their own items, else the employee's
+    leader or teamchef (`conversation_holder`); None when nobody does."""
+    if kind in SELF_KINDS:
+        return employee.personnel_number
+    holder = conversation_holder(session, employee, day)
+    return holder.personnel_number if holder is not None else None
+
+
+def describe(
+    followup_id: int | None, kind: str, employee: str, start: datetime, end: datetime
+) -> str:
+    """How a taken conversation is named in a refusal: id, kind in general terms, employee, time
+    (never the incident's kind or note)."""
+    name = f"gesprek {followup_id}" if followup_id is not None else "een nieuw gesprek"
+    return f"{name} ({kind_nl(kind)}, {employee}) op {start:%Y-%m-%d %H:%M}-{end:%H:%M}"
+
+
+@dataclass
+class Planner:
+    """Places conversations in free slots, remembering what it placed (one per transaction).
+
+    `today` is the first day read: a new or moved conversation never lies before it.
+    """
+
+    session: Session
+    today: date
+    calendar: WorkCalendar
+    policy: SlotPolicy = DEFAULT_POLICY
+    _busy: dict[str, dict[object, Slot]] = field(default_factory=dict)
+    _fresh: itertools.count[int] = field(default_factory=itertools.count)
+
+    def _of(self, person: str) -> dict[object, Slot]:
+        """The open conversations of `person` from `today` on, held by them or with them."""
+        if person not in self._busy:
+            rows = self.session.exec(
+                select(FollowUp)
+                .where(FollowUp.status == PLANNED)
+                .where(col(FollowUp.due_on) >= self.today)
+                .where(
+                    or_(
+                        col(FollowUp.holder_number) == person,
+                        col(FollowUp.employee_number) == person,
+                    )
+                )
+            ).all()
+            self._busy[person] = {
+                f.id: Slot(
+                    f.start, f.end, describe(f.id, f.kind, f.employee_number, f.start, f.end)
+                )
+                for f in rows
+            }
+        return self._busy[person]
+
+    def taken(self, people: tuple[str, ...], exclude: int | None = None) -> list[Slot]:
+        """The taken times of these people, without the conversation `exclude` itself."""
+        merged: dict[object, Slot] = {}
+        for person in dict.fromkeys(people):
+            merged.update(self._of(person))
+        merged.pop(exclude, None)
+        return list(merged.values())
+
+    def _record(self, people: tuple[str, ...], key: object, slot: Slot) -> None:
+        for person in dict.fromkeys(people):
+            self._of(person)[key] = slot
+
+    def place(
+        self,
+        people: tuple[str, ...],
+        day: date,
+        length: timedelta,
+        *,
+        preferred: time | None = PREFERRED,
+        label: str = "",
+        followup_id: int | None = None,
+    ) -> Slot:
+        """The first free slot for a conversation of these people on `day` or the working days
+        after it (rules: `nazorg.core.slots.find_slot`), recorded as taken."""
+        try:
+            slot = find_slot(
+                max(day, self.today),
+                length,
+                self.taken(people, followup_id),
+                calendar=self.calendar,
+                preferred=preferred,
+                hours=self.policy.hours,
+                gap=self.policy.gap,
+                label=label,
+            )
+        except SlotError as exc:
+            raise ValidationError(str(exc)) from None
+        key = followup_id if followup_id is not None else ("new", next(self._fresh))
+        self._record(people, key, slot)
+        return slot
+
+    def place_followup(self, followup: FollowUp, people: tuple[str, ...]) -> bool:
+        """Keep an open conversation's time when it is free and in working time, else move it
+        to the first free slot from its day on (same length, its time preferred). True when it
+        moved; its day, start and end are then changed (the caller fixes the dependent dates)."""
+        current = Slot(followup.start, followup.end, "")
+        free = collision(current, self.taken(people, followup.id), self.policy.gap) is None
+        if free and outside_working_time(current, self.policy.hours, self.calendar) is None:
+            self._record(people, followup.id, current)
+            return False
+        slot = self.place(
+            people,
+            followup.due_on,
+            followup.end - followup.start,
+            preferred=followup.start.time(),
+            label=describe(
+                followup.id, followup.kind, followup.employee_number, followup.start, followup.end
+            ),
+            followup_id=followup.id,
+        )
+        set_times(followup, slot)
+        return True
+
+    def refusal(
+        self, start: datetime, end: datetime, people: tuple[str, ...], exclude: int | None
+    ) -> str | None:
+        """Why a conversation cannot be at [start, end) (one Dutch line), or None: outside the
+        working time, or colliding (gap included) with a named conversation of these people."""
+        wanted = Slot(start, end)
+        outside = outside_working_time(wanted, self.policy.hours, self.calendar)
+        if outside is not None:
+            return outside
+        hit = collision(wanted, self.taken(people, exclude), self.policy.gap)
+        if hit is None:
+            return None
+        gap = int(self.policy.gap.total_seconds() // 60)
+        return (
+            f"{start:%Y-%m-%d %H:%M} botst met {hit.label} (met {gap} minuten ertussen); "
+            "kies een ander tijdstip"
+        )
+
+
+def set_times(followup: FollowUp, slot: Slot) -> None:
+    """Store a slot as the conversation's wall-clock start and end in its zone, and its day."""
+    zone = ZoneInfo(followup.tzid)
+    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+    followup.start_local = start.replace(tzinfo=None)
+    followup.end_local = end.replace(tzinfo=None)
+    followup.due_on = start.date()
