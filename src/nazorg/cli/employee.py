@@ -123,6 +123,7 @@ def update(
         left_on=parse_date_option(left_on, "--left-on"),
     )
     from nazorg.services.followups import preview
+    from nazorg.services.slots import SlotPolicy
 
     today, now = e.today, e.now
     with e.transaction() as session:
@@ -134,6 +135,7 @@ def update(
             now=now,
             today=today,
             plan=e.settings.plan(),
+            policy=SlotPolicy.of(e.settings),
         )
         data = _employee_json(employee)
         pending = preview(session, touched, today=today, now=now, settings=e.settings)

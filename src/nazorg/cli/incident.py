@@ -177,6 +177,7 @@ def update(
     from nazorg.core.workdays import WorkCalendar
     from nazorg.services import followups
     from nazorg.services.agenda import followup_json
+    from nazorg.services.slots import SlotPolicy
 
     e = env(ctx)
     occurred = parse_date_option(date, "--date")
@@ -192,6 +193,7 @@ def update(
             now=now,
             plan_for=e.settings.plan,
             calendar=WorkCalendar(),
+            policy=SlotPolicy.of(e.settings),
         )
         pending = followups.preview(session, changed, today=today, now=now, settings=e.settings)
         rows = followup_rows(list(changed))

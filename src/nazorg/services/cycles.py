@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
@@ -30,6 +31,7 @@ from nazorg.core.planning import CANCELLED, PLANNED, Plan, escalation_date, invi
 from nazorg.core.workdays import WorkCalendar, add_months
 from nazorg.services.followups import close
 from nazorg.services.incidents import new_uid
+from nazorg.services.slots import Planner, SlotPolicy
 from nazorg.store.models import LEADER_ROLES, Employee, FollowUp, Team
 from nazorg.store.queries import conversation_holder
 
@@ -52,7 +54,20 @@ def _new_item(
     plan: Plan,
     calendar: WorkCalendar,
     now: datetime,
+    planner: Planner,
+    holder: str | None,
 ) -> FollowUp:
+    """A new cycle item in the first free slot of its holder and employee from `start` on."""
+    people = tuple(dict.fromkeys((employee.personnel_number, *((holder,) if holder else ()))))
+    slot = planner.place(
+        people,
+        start.date(),
+        end - start,
+        preferred=start.time(),
+        label=f"{employee.personnel_number} {kind}",
+    )
+    zone = ZoneInfo(plan.tzid)
+    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
     due = start.date()
     invite_on = invite_date(due, plan)
     return FollowUp(
@@ -60,6 +75,7 @@ def _new_item(
         incident_id=None,
         employee_number=employee.personnel_number,
         kind=kind,
+        holder_number=holder,
         cycle_year=year,
         due_on=due,
         start_local=start.replace(tzinfo=None),
@@ -99,6 +115,7 @@ def generate(
     month.
     """
     plan = settings.plan()
+    planner = Planner(session, today, calendar, SlotPolicy.of(settings))
     horizon = add_months(today, settings.cycle_horizon_months)
     created: list[FollowUp] = []
     teams = list(session.exec(select(Team.code).order_by(col(Team.code))).all())
@@ -116,6 +133,7 @@ def generate(
                     calendar=calendar,
                     settings=settings,
                     now=now,
+                    planner=planner,
                 )
             ro_month = settings.ro_month_for(team)
             if (
@@ -133,6 +151,7 @@ def generate(
                     plan=plan,
                     calendar=calendar,
                     now=now,
+                    planner=planner,
                 )
     for item in created:
         session.add(item)
@@ -149,6 +168,7 @@ def _generate_360(
     calendar: WorkCalendar,
     settings: Settings,
     now: datetime,
+    planner: Planner,
 ) -> list[FollowUp]:
     created = []
     leaders = session.exec(
@@ -163,8 +183,20 @@ def _generate_360(
         if not leader.is_active(start_day):
             continue
         start, end = meeting(start_day, plan)
+        mine = leader.personnel_number
         created.append(
-            _new_item(leader, FEEDBACK_360, year, start, end, plan=plan, calendar=calendar, now=now)
+            _new_item(
+                leader,
+                FEEDBACK_360,
+                year,
+                start,
+                end,
+                plan=plan,
+                calendar=calendar,
+                now=now,
+                planner=planner,
+                holder=mine,
+            )
         )
         if DEVELOPMENT_PLAN in settings.cycle_kinds and leader.is_active(plan_day):
             start, end = meeting(plan_day, plan)
@@ -178,6 +210,8 @@ def _generate_360(
                     plan=plan,
                     calendar=calendar,
                     now=now,
+                    planner=planner,
+                    holder=mine,
                 )
             )
     return created
@@ -194,6 +228,7 @@ def _generate_ro(
     plan: Plan,
     calendar: WorkCalendar,
     now: datetime,
+    planner: Planner,
 ) -> list[FollowUp]:
     created = []
     people = session.exec(
@@ -219,7 +254,18 @@ def _generate_ro(
             continue
         ro_count[number] = index + 1
         created.append(
-            _new_item(employee, RO, year, start, end, plan=plan, calendar=calendar, now=now)
+            _new_item(
+                employee,
+                RO,
+                year,
+                start,
+                end,
+                plan=plan,
+                calendar=calendar,
+                now=now,
+                planner=planner,
+                holder=number,
+            )
         )
     return created
 

@@ -19,6 +19,7 @@ from nazorg.core.errors import NotFoundError
 from nazorg.core.text import printable
 from nazorg.services import audit, employees, followups
 from nazorg.services.followups import Pending
+from nazorg.services.slots import SlotPolicy
 from nazorg.store.models import Employee, FollowUp, Incident, IncidentEmployee, Team
 
 if TYPE_CHECKING:
@@ -139,7 +140,14 @@ def change(
     if not principal.sees_team(current.team_code):
         raise NotFoundError(f"onbekende medewerker {printable(number)}")
     employee, fields, touched = employees.update(
-        session, number, data, actor=principal.name, now=now, today=today, plan=settings.plan()
+        session,
+        number,
+        data,
+        actor=principal.name,
+        now=now,
+        today=today,
+        plan=settings.plan(),
+        policy=SlotPolicy.of(settings),
     )
     return Changed(
         employee,

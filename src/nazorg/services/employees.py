@@ -18,6 +18,7 @@ from nazorg.core.errors import ImportRowsError, NotFoundError, ValidationError
 from nazorg.core.planning import Plan
 from nazorg.core.text import clean_email, clean_line, clean_number, printable
 from nazorg.services import audit
+from nazorg.services.slots import DEFAULT_POLICY, SlotPolicy
 from nazorg.store.models import LEADER_ROLES, ROLES, Employee, FollowUp, Team
 
 CSV_COLUMNS = ("personnel_number", "name", "email", "team", "leader", "role")
@@ -335,6 +336,7 @@ def update(
     now: datetime,
     today: date,
     plan: Plan | None = None,
+    policy: SlotPolicy = DEFAULT_POLICY,
 ) -> tuple[Employee, list[str], list[FollowUp]]:
     """Change one employee; the same checks as an import.
 
@@ -387,6 +389,7 @@ def update(
         )
         changed.append("left_on")
     touched: list[FollowUp] = []
+    slotting = policy
     if employee.left_on is not None and "left_on" in changed:
         touched += followups.cancel_after_leaving(
             session, employee, actor=actor, today=today, now=now
@@ -405,12 +408,14 @@ def update(
             session, employee, today=today, now=now, plan=plan or Plan(), calendar=WorkCalendar()
         )
     if {"leader_number", "team_code", "name", "email"} & set(changed):
-        touched += followups.reroute(session, [employee.personnel_number], today=today, now=now)
+        touched += followups.reroute(
+            session, [employee.personnel_number], today=today, now=now, policy=slotting
+        )
     if {"name", "email", "left_on", "role"} & set(changed):
         led = session.exec(
             select(Employee.personnel_number).where(Employee.leader_number == number)
         ).all()
-        touched += followups.reroute(session, list(led), today=today, now=now)
+        touched += followups.reroute(session, list(led), today=today, now=now, policy=slotting)
     return employee, changed, list({f.id: f for f in touched}.values())
 
 

@@ -31,7 +31,7 @@ from nazorg.core.text import clean_line, clean_note
 from nazorg.core.workdays import WorkCalendar
 from nazorg.emission.reconcile import desired_versions, last_version
 from nazorg.services import audit
-from nazorg.services.slots import DEFAULT_POLICY, Planner, SlotPolicy, holder_number
+from nazorg.services.slots import DEFAULT_POLICY, Planner, SlotPolicy, holder_number, set_times
 from nazorg.store.models import Employee, FollowUp, Incident
 
 if TYPE_CHECKING:
@@ -284,18 +284,52 @@ def open_followups(session: Session, employee_number: str) -> list[FollowUp]:
 
 
 def reroute(
-    session: Session, numbers: Iterable[str], *, today: date, now: datetime
+    session: Session,
+    numbers: Iterable[str],
+    *,
+    today: date,
+    now: datetime,
+    calendar: WorkCalendar | None = None,
+    policy: SlotPolicy = DEFAULT_POLICY,
 ) -> list[FollowUp]:
     """Attendees of these employees' open conversations may have changed (a new leader, a new
-    e-mail address, a leader who left): reconcile the ones already sent."""
+    e-mail address, a leader who left): reconcile the ones already sent.
+
+    A conversation from today on whose holder changed moves into a free slot of the new holder
+    when its time collides there (same day when free, else the next working day); its invite
+    and escalation days move with it."""
+    calendar = calendar or WorkCalendar()
+    planner = Planner(session, today, calendar, policy)
     changed = []
     for number in numbers:
+        employee = session.get(Employee, number)
         for f in open_followups(session, number):
-            if f.sequence >= 0:
+            moved = False
+            if employee is not None and f.due_on >= today:
+                holder = holder_number(session, employee, f.kind, f.due_on)
+                if holder != f.holder_number:
+                    f.holder_number = holder
+                    moved = _reslot(planner, f, holder, calendar)
+            if f.sequence >= 0 or moved:
                 touch(f, today=today, now=now)
                 session.add(f)
                 changed.append(f)
     return changed
+
+
+def _reslot(planner: Planner, f: FollowUp, holder: str | None, calendar: WorkCalendar) -> bool:
+    """Move `f` to a free slot of its people if it collides; the invite day keeps its lead time
+    and the escalation day its number of working days after the conversation."""
+    old_due = f.due_on
+    people = (f.employee_number,) + ((holder,) if holder else ())
+    if not planner.place_followup(f, people):
+        return False
+    if f.due_on != old_due:
+        f.invite_on += f.due_on - old_due
+        if f.escalate_on is not None:
+            late = calendar.workdays_between(old_due, f.escalate_on)
+            f.escalate_on = calendar.add_workdays(f.due_on, late)
+    return True
 
 
 def cancel_after_leaving(
@@ -322,9 +356,11 @@ def replan_incident(
     now: datetime,
     plan_for: Callable[[str | None], Plan],
     calendar: WorkCalendar,
+    policy: SlotPolicy = DEFAULT_POLICY,
 ) -> list[FollowUp]:
     """A corrected incident date: the check-ins not yet held are planned again with the rules
-    of registration (as if registered today); held and called-off ones stay as they are."""
+    of registration (as if registered today, each in a free slot of its holder and employee);
+    held and called-off ones stay as they are."""
     incident = session.get(Incident, incident_id) if 0 < incident_id < 2**31 else None
     if incident is None:
         raise NotFoundError(f"onbekend incident {incident_id}; zie 'nazorg incident list'")
@@ -340,6 +376,7 @@ def replan_incident(
     session.add(incident)
     wanted = {c.kind: c for c in plan_checkins(occurred_on, today, plan, calendar)}
     changed: list[FollowUp] = []
+    planner = Planner(session, today, calendar, policy)
     for f in session.exec(
         select(FollowUp).where(FollowUp.incident_id == incident_id).order_by(col(FollowUp.id))
     ).all():
@@ -351,9 +388,23 @@ def replan_incident(
         f.end_local = checkin.end.replace(tzinfo=None)
         f.status = checkin.status
         f.late_registration = checkin.late_registration
-        f.invite_on = invite_date(checkin.due, plan)
+        if checkin.status == PLANNED:
+            employee = session.get(Employee, f.employee_number)
+            assert employee is not None
+            f.holder_number = holder_number(session, employee, f.kind, checkin.due)
+            people = (f.employee_number,) + ((f.holder_number,) if f.holder_number else ())
+            slot = planner.place(
+                people,
+                checkin.due,
+                plan.duration,
+                preferred=plan.meeting_time,
+                label=f"{f.employee_number} {f.kind}",
+                followup_id=f.id,
+            )
+            set_times(f, slot)
+        f.invite_on = invite_date(f.due_on, plan)
         f.escalate_on = (
-            escalation_date(checkin.due, plan, calendar) if checkin.status == PLANNED else None
+            escalation_date(f.due_on, plan, calendar) if checkin.status == PLANNED else None
         )
         touch(f, today=today, now=now)
         session.add(f)
