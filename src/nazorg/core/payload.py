@@ -42,12 +42,16 @@ class InviteVersion:
     language: str  # "nl" or "en"
     message_id: str  # RFC 5322 Message-ID without angle brackets
     agenda_points: tuple[str, ...] = field(default=())  # extra, non-sensitive agenda points
+    link: str | None = None  # the conversation's web page ({web_url}/gesprekken/{id}), if any
 
     def to_json(self) -> str:
-        """Serialise deterministically (sorted keys, ISO instants) for storage."""
+        """Serialise deterministically (sorted keys, ISO instants) for storage; without a link,
+        the payload is what it was before links existed."""
         data: dict[str, Any] = asdict(self)
         for key in ("dtstamp", "start", "end"):
             data[key] = getattr(self, key).isoformat()
+        if data["link"] is None:
+            del data["link"]
         return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
     @classmethod
@@ -70,6 +74,7 @@ class InviteVersion:
             language=data["language"],
             message_id=data["message_id"],
             agenda_points=tuple(data.get("agenda_points", ())),
+            link=data.get("link"),
         )
 
 

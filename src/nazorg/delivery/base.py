@@ -41,6 +41,8 @@ class Item:
     eml: bytes
     ics: bytes | None  # None for an escalation draft
     first_attempt: bool  # False: an earlier attempt may have reached the server
+    #: The message to send directly (SMTP), written for the recipients; None: not rendered
+    message: bytes | None = None
 
 
 @dataclass(frozen=True)

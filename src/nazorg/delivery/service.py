@@ -36,6 +36,7 @@ from nazorg.core.errors import NazorgError
 from nazorg.core.payload import EscalationNotice, InviteVersion
 from nazorg.delivery import state
 from nazorg.delivery.base import Client, DeliveryError, Item, scrub
+from nazorg.emission.render.renderer import Renderer
 from nazorg.settings.delivery import OWNER, CaldavTarget, ImapTarget, Login, SmtpTarget
 from nazorg.store.models import Emission
 from nazorg.store.models.delivery import Delivery
@@ -140,9 +141,12 @@ def _read(path: str | None, what: str) -> bytes:
         ) from None
 
 
-def load_item(engine: Engine, row: Delivery, name: str, config: Login) -> Item:
+def load_item(
+    engine: Engine, row: Delivery, name: str, config: Login, renderer: Renderer | None = None
+) -> Item:
     """The item for a claimed row: the outbox files, the version's addresses, and where it goes
-    under the current settings (so that correcting a setting also corrects the retries)."""
+    under the current settings (so that correcting a setting also corrects the retries). With a
+    `renderer` (SMTP), an invite also gets the message to send directly, around the same .ics."""
     with Session(engine) as session:
         emission = session.get(Emission, row.emission_id)
     if emission is None:  # pragma: no cover - the row is deleted with its emission (cascade)
@@ -165,6 +169,7 @@ def load_item(engine: Engine, row: Delivery, name: str, config: Login) -> Item:
             ics=None,
             first_attempt=row.attempts <= 1,
         )
+    ics = _read(emission.ics_path, ".ics")
     return Item(
         delivery_id=row.id or 0,
         method=version.method,
@@ -176,8 +181,9 @@ def load_item(engine: Engine, row: Delivery, name: str, config: Login) -> Item:
         recipients=tuple(p.email for p in version.attendees),
         destination=where,
         eml=eml,
-        ics=_read(emission.ics_path, ".ics"),
+        ics=ics,
         first_attempt=row.attempts <= 1,
+        message=renderer.render_message(version, ics) if renderer is not None else None,
     )
 
 
@@ -214,7 +220,16 @@ def deliver(
         target = TargetReport(name)
         report.targets[name] = target
         try:
-            _deliver_target(engine, name, config, target, today=today, clock=clock, retry=retry)
+            _deliver_target(
+                engine,
+                name,
+                config,
+                target,
+                today=today,
+                clock=clock,
+                retry=retry,
+                renderer=Renderer(settings) if isinstance(config, SmtpTarget) else None,
+            )
         except Exception as exc:  # a database problem or a bug: this target only, and reported
             target.error = (
                 str(exc) if isinstance(exc, NazorgError) else f"{type(exc).__name__}: {exc}"
@@ -231,6 +246,7 @@ def _deliver_target(
     today: date,
     clock: Callable[[], datetime],
     retry: bool,
+    renderer: Renderer | None = None,
 ) -> None:
     report.new = state.enqueue(
         engine, name, lambda e: destination(name, config, e), today=today, now=clock()
@@ -261,7 +277,7 @@ def _deliver_target(
                     _failed(engine, row, report, f"niet geprobeerd: {blocked}", clock)
                     continue
                 try:
-                    item = load_item(engine, row, name, config)
+                    item = load_item(engine, row, name, config, renderer)
                     row.destination = item.destination[:1000]
                     outcome = client.deliver(item)
                 except DeliveryError as exc:

@@ -1,8 +1,11 @@
 """SMTP: send each invite as an iMIP message (RFC 6047) to its attendees, without review.
 
-- The message is the outbox's draft with its `X-Unsent: 1` line removed (that header tells a
-  mail program to open the file as an unsent draft, which a received invite is not); every other
-  byte is the same, and smtplib sends bytes as they are (CRLF, dot-stuffing only).
+- An invite goes out as a message written for its recipients (`Item.message`: from the
+  aftercare mailbox, without the draft's note for the leader and without a signature in the
+  leader's name), around the same .ics as the outbox's draft; smtplib sends bytes as they are
+  (CRLF, dot-stuffing only). Without one (an escalation), the outbox's draft goes with its
+  `X-Unsent: 1` line removed (that header tells a mail program to open the file as an unsent
+  draft, which a received message is not).
 - Envelope: MAIL FROM the version's organizer (or `envelope_from`), RCPT TO its attendees.
 - TLS from the first byte (465), STARTTLS (587), or, only to 127.0.0.1 (a local relay),
   none. A password is never sent without TLS.
@@ -108,7 +111,9 @@ class SmtpClient:
         sender = str(self.config.envelope_from or item.sender)
         try:
             refused = self._conn.sendmail(
-                sender, list(item.recipients), without_unsent_header(item.eml)
+                sender,
+                list(item.recipients),
+                item.message if item.message is not None else without_unsent_header(item.eml),
             )
         except smtplib.SMTPRecipientsRefused as exc:
             reasons = "; ".join(

@@ -110,6 +110,7 @@ def desired_versions(
                 language=settings.language,
                 message_id=message_id(followup.uid, sequence),
                 agenda_points=agenda_points if method != "CANCEL" else (),
+                link=conversation_link(settings.web.url, followup.id),
             )
         )
 
@@ -135,6 +136,14 @@ def desired_versions(
     elif last.start != followup.start or last.end != followup.end or last.attendees != wanted:
         add("REQUEST", leader, wanted, followup)
     return versions
+
+
+def conversation_link(web_url: str | None, followup_id: int | None) -> str | None:
+    """The conversation's page in the web app, `{web_url}/gesprekken/{id}`; None without a
+    configured `web.url` (then invites and drafts carry no link)."""
+    if not web_url or followup_id is None:
+        return None
+    return f"{web_url.rstrip('/')}/gesprekken/{followup_id}"
 
 
 def _agenda_points(session: Session, followup: FollowUp, settings: Settings) -> tuple[str, ...]:

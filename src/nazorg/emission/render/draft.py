@@ -222,11 +222,17 @@ def _attachment_part(ics: bytes) -> MIMEPart:
     return part
 
 
-def render_eml(version: InviteVersion, ics: bytes, env: jinja2.Environment) -> bytes:
+def render_eml(
+    version: InviteVersion, ics: bytes, env: jinja2.Environment, *, draft: bool = True
+) -> bytes:
     """The .eml bytes of the draft for one version, carrying `ics` (from render_ics) twice.
 
     Subject, text and HTML come from the templates `subject.txt`, `email.txt` and `email.html`
     of `env`. ValueError for a payload that cannot be written safely (see the module docstring).
+
+    `draft=False` gives the message nazorg sends itself (SMTP): the same structure and bytes
+    rules, without `X-Unsent`, its text from `message.txt` and `message.html`, written for the
+    recipients by the aftercare mailbox (no note for the leader, no signature in their name).
     """
     ctx = template_context(version)
     method = version.method.upper()
@@ -239,8 +245,9 @@ def render_eml(version: InviteVersion, ics: bytes, env: jinja2.Environment) -> b
     utc_stamp(version.dtstamp)  # refuses a naive DTSTAMP, as the ics does
     subject = no_encoded_words(render_line(env, "subject.txt", ctx))
     ctx = {**ctx, "subject": subject}
-    text = render_block(env, "email.txt", ctx)
-    html = render_block(env, "email.html", ctx)
+    stem = "email" if draft else "message"
+    text = render_block(env, f"{stem}.txt", ctx)
+    html = render_block(env, f"{stem}.html", ctx)
     mixed_boundary, alt_boundary = _boundaries(version, ics)
 
     # A compat32 Message stores header values as given; POLICY writes them unchanged.
@@ -251,7 +258,8 @@ def render_eml(version: InviteVersion, ics: bytes, env: jinja2.Environment) -> b
     msg["Date"] = format_datetime(version.dtstamp.astimezone(UTC))
     msg["Message-ID"] = message_id_header(version.message_id)
     msg["MIME-Version"] = "1.0"
-    msg["X-Unsent"] = "1"
+    if draft:
+        msg["X-Unsent"] = "1"
     msg["Content-Type"] = f'multipart/mixed;\r\n boundary="{mixed_boundary}"'
 
     alternative = MIMEPart(policy=POLICY)

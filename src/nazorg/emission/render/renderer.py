@@ -34,6 +34,12 @@ class Renderer:
         ics = render_ics(version, env)
         return ics, render_eml(version, ics, env)
 
+    def render_message(self, version: InviteVersion, ics: bytes) -> bytes:
+        """The message nazorg sends itself for `version` (SMTP), around the outbox's `ics`."""
+        from nazorg.emission.render.draft import render_eml
+
+        return render_eml(version, ics, self.env(version.language), draft=False)
+
     def render_escalation(self, notice: EscalationNotice) -> bytes:
         from nazorg.emission.render.escalation import render_escalation
 

@@ -190,7 +190,18 @@ def template_context(version: InviteVersion) -> dict[str, Any]:
         "start": local_time(version.start, version.tzid),
         "end": local_time(version.end, version.tzid),
         "agenda_points": tuple(p for p in (one_line(a) for a in version.agenda_points) if p),
+        "link": _link(version.link),
     }
+
+
+def _link(value: str | None) -> str | None:
+    """The conversation page's address as one line, only when it is an http(s) URL without
+    spaces (it comes from the checked setting `web.url` and an id); else no link at all."""
+    if not value:
+        return None
+    link = one_line(value)
+    ok = link.startswith(("https://", "http://")) and " " not in link and '"' not in link
+    return link if ok and "<" not in link and ">" not in link else None
 
 
 def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
