@@ -124,11 +124,17 @@ def assert_wellformed(eml: bytes) -> None:
         assert len(line) <= 78, line
 
 
+#: The conversation page (issue 13): the nl request golden files carry it, the others show none.
+PAGE_LINK = "https://nazorg.politie.example/gesprekken/17"
+
+
 # --- golden files and structure -----------------------------------------------------------------
 
 
 def test_request_golden(nl: jinja2.Environment) -> None:
-    _, eml = render(make_version(agenda_points=("Werkrooster, verlof; terugkeer",)), nl)
+    _, eml = render(
+        make_version(agenda_points=("Werkrooster, verlof; terugkeer",), link=PAGE_LINK), nl
+    )
     assert_wellformed(eml)
     assert_golden("checkin_request.eml", eml)
 

@@ -125,11 +125,17 @@ def assert_wellformed(ics: bytes) -> None:
         unescape_text(value_of(ics, name))  # every , ; \ escaped
 
 
+#: The conversation page (issue 13): the nl request golden files carry it, the others show none.
+PAGE_LINK = "https://nazorg.politie.example/gesprekken/17"
+
+
 # --- golden files and the required content ------------------------------------------------------
 
 
 def test_request_golden(nl: jinja2.Environment) -> None:
-    ics = render_ics(make_version(agenda_points=("Werkrooster, verlof; terugkeer",)), nl)
+    ics = render_ics(
+        make_version(agenda_points=("Werkrooster, verlof; terugkeer",), link=PAGE_LINK), nl
+    )
     assert_wellformed(ics)
     assert_golden("checkin_request.ics", ics)
 
@@ -177,8 +183,11 @@ def test_request_content(nl: jinja2.Environment) -> None:
     assert alarm[1:3] == ["ACTION:DISPLAY", "TRIGGER:-P1D"]
     assert alarm[3].startswith("DESCRIPTION:Nazorggesprek")
     description = unescape_text(value_of(ics, "DESCRIPTION"))
-    for phrase in ("open vragen", "Luister", "ruimte", "bedrijfsarts", "psycholoog"):
-        assert phrase in description
+    # Issue 13: the invite both receive is neutral; the leader's guidance (open questions,
+    # signs calling for referral) is in the draft's note and on the conversation page instead.
+    for phrase in ("open vragen", "Luister", "bedrijfsarts", "psycholoog", "alcohol"):
+        assert phrase not in description
+    assert "er voor de medewerker" in description and "bepaalt zelf" in description
 
 
 def test_cancel_content(nl: jinja2.Environment) -> None:
@@ -513,7 +522,7 @@ def test_override_folder_comes_first(tmp_path: Path) -> None:
     env = make_environment("nl", tmp_path)
     ics = render_ics(make_version(), env)
     assert value_of(ics, "SUMMARY") == f"Gesprek met {EMPLOYEE.name}"
-    assert "open vragen" in unescape_text(value_of(ics, "DESCRIPTION"))  # packaged fallback
+    assert "Waarom dit gesprek" in unescape_text(value_of(ics, "DESCRIPTION"))  # packaged
     en = make_environment("en", tmp_path)  # no en/ override: all packaged
     assert value_of(render_ics(make_version(), en), "SUMMARY").startswith("Aftercare")
 
@@ -590,4 +599,5 @@ def test_payload_carries_no_incident_data() -> None:
         "language",
         "message_id",
         "agenda_points",
+        "link",  # the conversation page (issue 13): an address, no incident data
     }

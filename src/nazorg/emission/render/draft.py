@@ -271,11 +271,11 @@ def render_eml(
     msg.attach(alternative)
     msg.attach(_attachment_part(ics))
     data = msg.as_bytes(policy=POLICY)
-    _verify_headers(data, ctx["attendees"])
+    _verify_headers(data, ctx["attendees"], draft=draft)
     return data
 
 
-def _verify_headers(data: bytes, attendees: tuple[Person, ...]) -> None:
+def _verify_headers(data: bytes, attendees: tuple[Person, ...], *, draft: bool = True) -> None:
     """Read the generated header block back and refuse anything but the headers written.
 
     The last line of defence against header injection, whatever a library version does with odd
@@ -283,7 +283,8 @@ def _verify_headers(data: bytes, attendees: tuple[Person, ...]) -> None:
     """
     head = BytesHeaderParser(policy=READ_POLICY).parsebytes(data)
     recipients = [a.addr_spec for a in head["To"].addresses] if head["To"] else []
-    if head.keys() != list(HEADERS) or recipients != [p.email for p in attendees]:
+    expected = [h for h in HEADERS if draft or h != "X-Unsent"]
+    if head.keys() != expected or recipients != [p.email for p in attendees]:
         raise ValueError(
             f"concept geweigerd: onverwachte kopregels {head.keys()} of ontvangers {recipients}"
         )
