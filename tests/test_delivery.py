@@ -296,7 +296,8 @@ def test_the_stored_calendar_object_has_no_method_and_no_server_scheduling() -> 
     assert event.summary.value == original.summary.value
 
 
-def test_the_smtp_message_is_the_draft_without_x_unsent() -> None:
+def test_without_unsent_header_drops_only_that_line() -> None:
+    """Used for what SMTP sends without a message of its own (an escalation draft)."""
     golden = (Path(__file__).parent / "golden" / "checkin_request.eml").read_bytes()
     sent = without_unsent_header(golden)
     assert b"X-Unsent" not in sent and len(golden) - len(sent) == len(b"X-Unsent: 1\r\n")
@@ -339,11 +340,22 @@ def test_the_invite_arrives_byte_for_byte_over_smtp(
     assert report.after["delivery"]["targets"]["smtp"]["delivered"] == 1
     [received] = smtp_sink.received
     [draft] = outbox_eml(db)
-    assert received.data == without_unsent_header(draft)
     assert (smtp_sink.mailbox / "new" / "1.eml").read_bytes() == received.data
     assert received.mail_from == "nazorg@politie.example"
     assert received.rcpt_tos == ("lars@politie.example", "eva@politie.example")
     assert calendar_part(received.data).get_param("method") == "REQUEST"
+    # Issue 13: a message written for the recipients, not the draft: no instruction line, no
+    # guidance, signed by the aftercare mailbox; the same calendar as the draft's.
+    message = email.message_from_bytes(received.data, policy=email.policy.default)
+    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "[Concept voor" not in text and "Haal deze" not in text and "Hoe slaap je" not in text
+    assert "X-Unsent" not in message
+    assert "nazorg@politie.example" in str(message["From"])
+    assert text.rstrip().splitlines()[-2:] == ["Nazorg TCO/VGW", "nazorg@politie.example"]
+    assert calendar_part(received.data).get_content() == calendar_part(draft).get_content()
+    assert b"[Concept voor" in email.message_from_bytes(draft).get_payload(0).get_payload(
+        0
+    ).get_payload(decode=True)  # the draft for review keeps its instruction
 
 
 def test_request_update_and_cancel_end_as_one_cancelled_event_in_the_calendar(
