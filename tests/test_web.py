@@ -286,3 +286,35 @@ def test_english_pages_use_the_language_setting(site: Site, engine: Any, setting
     site.app = english
     page = site.client().get("/login").text
     assert '<html lang="en">' in page and ">Log in<" in page
+
+
+def test_a_time_that_collides_is_refused_naming_the_conversation_as_on_the_cli(
+    site: Site,
+) -> None:
+    """Issue 13: E2's check-in (also held by L1) takes the next free slot, 11:00; moving E1's
+    to 11:15 collides with it (15 minutes apart) and the refusal names it, with the CLI's text."""
+    from tests.webapp import _register
+
+    e2 = _register(site.engine, site.settings, "E2").followups[0]
+    assert (e2.start_local.hour, e2.start_local.minute) == (11, 0)
+    client = site.client("tineke")
+    token = csrf_of(client, f"/gesprekken/{site.e1_checkin}")
+    before = _followup(site, site.e1_checkin).start_local
+    response = client.post(
+        f"/gesprekken/{site.e1_checkin}/verzetten",
+        data={"at": "2026-03-20 11:15", "csrf_token": token},
+    )
+    assert response.status_code == 400
+    message = (
+        f"2026-03-20 11:15 botst met gesprek {e2.id} (nazorg 1 maand, E2) op "
+        "2026-03-20 11:00-11:45 (met 15 minuten ertussen); kies een ander tijdstip"
+    )
+    assert f'id="fout-at">{message}</p>' in response.text
+    assert _followup(site, site.e1_checkin).start_local == before
+
+
+def test_the_leader_sees_the_preparation_on_the_conversation_page(site: Site) -> None:
+    page = site.client("lars").get(f"/gesprekken/{site.e1_checkin}")
+    assert page.status_code == 200
+    assert "Voorbereiding op het gesprek" in page.text and "Hoe slaap je?" in page.text
+    assert "meer alcohol" in page.text

@@ -8,6 +8,7 @@ import jinja2
 from nazorg.core.access import LEADER, MANAGEMENT, REPORTS, STAFF
 from nazorg.core.resources import templates_dir
 from nazorg.web.format import filters
+from nazorg.web.guidance import GUIDANCE
 from nazorg.web.texts import translator
 
 
@@ -27,5 +28,6 @@ def make_environment(language: str) -> jinja2.Environment:
         LEADER=LEADER,
         MANAGEMENT=MANAGEMENT,
         REPORTS=REPORTS,
+        guidance=GUIDANCE,
     )
     return env

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from nazorg.web.guidance import ENGLISH_GUIDANCE
+
 ENGLISH: dict[str, str] = {
     "Nazorg": "Aftercare",
     "Naar de inhoud": "Skip to content",
@@ -123,6 +125,9 @@ ENGLISH: dict[str, str] = {
     "Vastgelegd: het gesprek is gehouden.": "Recorded: the conversation was held.",
     "Het gesprek is verzet.": "The conversation was moved.",
     "Vastgelegd: de medewerker ziet af van nazorg.": "Recorded: the employee declines aftercare.",
+    "Voorbereiding op het gesprek": "Preparing the conversation",
+    "Wanneer doorverwijzen": "When to refer",
+    **ENGLISH_GUIDANCE,
 }
 
 
