@@ -7,6 +7,7 @@ of one person must lie at least the gap apart, compared as UTC instants.
 
 from __future__ import annotations
 
+import itertools
 import json
 import tempfile
 from collections import defaultdict
@@ -104,8 +105,9 @@ def assert_nobody_double_booked(engine: Any, *, since: date) -> int:
     checked = 0
     for person, items in conversations_per_person(engine).items():
         items = sorted(i for i in items if i[0].astimezone(AMS).date() >= since)
-        for (s0, e0, a), (s1, _e1, b) in zip(items, items[1:], strict=False):
-            assert e0 + GAP <= s1, f"{person}: conversations {a} and {b} overlap"
+        for (s0, e0, a), (s1, e1, b) in itertools.combinations(items, 2):
+            apart = e0 + GAP <= s1 or e1 + GAP <= s0
+            assert apart, f"{person}: conversations {a} and {b} overlap"
         for start, end, fid in items:
             local_start, local_end = start.astimezone(AMS), end.astimezone(AMS)
             assert CAL.is_workday(local_start.date()), fid
