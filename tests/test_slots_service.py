@@ -301,3 +301,70 @@ def test_no_holder_ever_has_two_overlapping_conversations(org: dict[str, Any]) -
                 )
         assert_nobody_double_booked(engine, since=today)
         engine.dispose()
+
+
+# --- busy times from the CalDAV target (free-busy-query, RFC 4791 §7.10) --------------------------
+
+BUSY_EVENT = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//test//EN\r\n"
+    "BEGIN:VEVENT\r\nUID:mt-overleg@test\r\nDTSTAMP:20260301T080000Z\r\n"
+    "DTSTART:20260402T080000Z\r\nDTEND:20260402T100000Z\r\nSUMMARY:MT-overleg\r\n"
+    "END:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def test_busy_times_in_the_leaders_calendar_are_avoided(
+    engine: Any, database_url: str, tmp_path: Path, radicale: Any
+) -> None:
+    """An MT meeting 10:00-12:00 on 2 April in the leader's calendar (real Radicale): the
+    check-in that would be at 10:00 goes to 12:15, after the meeting and the gap."""
+    from nazorg.delivery.freebusy import busy_times
+    from nazorg.settings.delivery import CaldavTarget
+
+    radicale.add_user("agenda", "dav-geheim")
+    url = radicale.make_calendar("agenda", "dav-geheim")
+    path = url.removeprefix(radicale.url)
+    status, _ = radicale._request(
+        "PUT", path + "mt.ics", ("agenda", "dav-geheim"), BUSY_EVENT.encode(),
+        **{"Content-Type": "text/calendar; charset=utf-8"},
+    )  # fmt: skip
+    assert status in (200, 201)
+    target = {"url": url, "username": "agenda", "password": "dav-geheim", "timeout": 10}
+    on = Settings(
+        database_url=database_url,
+        outbox=tmp_path / "outbox",
+        cycle_kinds=(),
+        delivery={"caldav": {**target, "free_busy": True}},
+    )
+    start = datetime(2026, 4, 1, tzinfo=UTC)
+    assert busy_times(CaldavTarget(**target), "dav-geheim", "x", start, start + timedelta(7)) == [
+        (datetime(2026, 4, 2, 8, tzinfo=UTC), datetime(2026, 4, 2, 10, tzinfo=UTC))
+    ]
+    load(engine, {"L1": 2})
+    [first, *_] = register(engine, on, ["L1E01"], date(2026, 3, 2), NOW.date())
+    assert wall(first) == "2026-04-02 12:15-13:00"
+    # Without the option (or with the calendar down) the meeting is unknown: 10:00 as before.
+    off = Settings(database_url=database_url, outbox=tmp_path / "o2", cycle_kinds=())
+    [second, *_] = register(engine, off, ["L1E02"], date(2026, 3, 2), NOW.date())
+    assert wall(second) == "2026-04-02 10:00-10:45"
+    down = {**target, "url": "http://127.0.0.1:9/nope/", "free_busy": True}
+    assert busy_times(CaldavTarget(**down), None, "x", start, start + timedelta(7)) == []
+
+
+def test_free_busy_periods_with_an_end_or_a_duration_and_never_free() -> None:
+    from nazorg.delivery.freebusy import parse_free_busy
+
+    answer = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VFREEBUSY\r\n"
+        b"DTSTAMP:20260101T000000Z\r\n"
+        b"FREEBUSY:20260402T080000Z/20260402T100000Z,20260403T080000Z/PT1H\r\n"
+        b"FREEBUSY;FBTYPE=FREE:20260404T080000Z/PT1H\r\n"
+        b"FREEBUSY;FBTYPE=BUSY-TENTATIVE:20260401T080000Z/PT30M\r\n"
+        b"END:VFREEBUSY\r\nEND:VCALENDAR\r\n"
+    )
+    at = lambda d, h, m=0: datetime(2026, 4, d, h, m, tzinfo=UTC)  # noqa: E731
+    assert parse_free_busy(answer) == [
+        (at(1, 8), at(1, 8, 30)),
+        (at(2, 8), at(2, 10)),
+        (at(3, 8), at(3, 9)),
+    ]

@@ -100,6 +100,13 @@ class CaldavClient:
             self._conn_key = key
         return self._conn
 
+    def request(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, str, str | None, bytes]:
+        """One request: (status, reason, ETag, body); DeliveryError when the server is not
+        reached."""
+        return self._request(method, url, body, headers)
+
     def _request(
         self, method: str, url: str, body: bytes | None, headers: dict[str, str]
     ) -> tuple[int, str, str | None, bytes]:

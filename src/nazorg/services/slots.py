@@ -10,7 +10,10 @@ employee), so planning costs what the people's coming conversations cost, never 
 
 from __future__ import annotations
 
+import functools
 import itertools
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -20,7 +23,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from nazorg.core.cycles import SELF_KINDS
-from nazorg.core.errors import ValidationError
+from nazorg.core.errors import NazorgError, ValidationError
 from nazorg.core.labels import kind_nl
 from nazorg.core.planning import PLANNED
 from nazorg.core.slots import (
@@ -35,23 +38,52 @@ from nazorg.core.slots import (
     outside_working_time,
 )
 from nazorg.core.workdays import WorkCalendar
-from nazorg.store.models import Employee, FollowUp
+from nazorg.settings.delivery import CaldavTarget
+from nazorg.store.models import LEADER_ROLES, Employee, FollowUp
 from nazorg.store.queries import conversation_holder
 
 if TYPE_CHECKING:
     from nazorg.settings import Settings
 
+log = logging.getLogger(__name__)
+
+
+#: A leader's busy times from elsewhere: (their address, from, until) -> (start, end) pairs.
+BusySource = Callable[[str, datetime, datetime], list[tuple[datetime, datetime]]]
+#: How far ahead a leader's calendar is read for busy times.
+BUSY_DAYS = 62
+
 
 @dataclass(frozen=True)
 class SlotPolicy:
-    """The working hours conversations lie in and the gap between two of one person."""
+    """The working hours conversations lie in, the gap between two of one person, and where a
+    leader's other busy times come from (the CalDAV target's free-busy, when switched on)."""
 
     hours: WorkingHours = DEFAULT_HOURS
     gap: timedelta = GAP
+    busy: BusySource | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> SlotPolicy:
-        return cls(settings.working_hours(), settings.slot_gap)
+        caldav = settings.delivery.targets.get("caldav")
+        busy = None
+        if isinstance(caldav, CaldavTarget) and caldav.free_busy:
+            busy = functools.partial(_caldav_busy, caldav)
+        return cls(settings.working_hours(), settings.slot_gap, busy)
+
+
+def _caldav_busy(
+    config: CaldavTarget, owner: str, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The busy times in `owner`'s calendar at the CalDAV target (none when it is unreadable)."""
+    from nazorg.delivery.freebusy import busy_times
+
+    try:
+        password = config.secret("caldav")
+    except NazorgError as exc:
+        log.warning("vrij/bezet niet gelezen: %s", exc)
+        return []
+    return busy_times(config, password, owner, start, end)
 
 
 DEFAULT_POLICY = SlotPolicy()
@@ -103,20 +135,40 @@ class Planner:
                     )
                 )
             ).all()
-            self._busy[person] = {
+            taken: dict[object, Slot] = {
                 f.id: Slot(
                     f.start, f.end, describe(f.id, f.kind, f.employee_number, f.start, f.end)
                 )
                 for f in rows
             }
+            taken.update(self._elsewhere(person))
+            self._busy[person] = taken
         return self._busy[person]
+
+    def _elsewhere(self, person: str) -> dict[object, Slot]:
+        """A leader's busy times from their calendar (policy.busy), from today on."""
+        if self.policy.busy is None:
+            return {}
+        employee = self.session.get(Employee, person)
+        if employee is None or employee.role not in LEADER_ROLES:
+            return {}
+        zone = self.policy.hours.zone
+        start = datetime.combine(self.today, time(0), tzinfo=zone)
+        periods = self.policy.busy(employee.email, start, start + timedelta(days=BUSY_DAYS))
+        return {
+            ("busy", s, e): Slot(s, e, f"een afspraak in de agenda van {person} op "
+                                 f"{s.astimezone(zone):%Y-%m-%d %H:%M}-{e.astimezone(zone):%H:%M}")
+            for s, e in periods
+        }  # fmt: skip
 
     def taken(self, people: tuple[str, ...], exclude: int | None = None) -> list[Slot]:
         """The taken times of these people, without the conversation `exclude` itself."""
         merged: dict[object, Slot] = {}
         for person in dict.fromkeys(people):
             merged.update(self._of(person))
-        merged.pop(exclude, None)
+        own = merged.pop(exclude, None)
+        if own is not None:  # the conversation's own event in a calendar is no other business
+            merged.pop(("busy", own.start, own.end), None)
         return list(merged.values())
 
     def _record(self, people: tuple[str, ...], key: object, slot: Slot) -> None:

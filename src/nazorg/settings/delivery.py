@@ -185,6 +185,8 @@ class CaldavTarget(Login):
     # On a CANCEL: "mark" keeps the event with STATUS:CANCELLED (visible as cancelled),
     # "delete" removes the resource.
     on_cancel: Literal["mark", "delete"] = "mark"
+    # Planning also avoids the leader's busy times in this calendar (free-busy-query).
+    free_busy: bool = False
 
     @field_validator("url")
     @classmethod
