@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 import pytest
@@ -25,9 +26,11 @@ import vobject
 from sqlmodel import Session, col, func, select
 
 from nazorg.core.planning import PLANNED
+from nazorg.core.slots import WorkingHours
 from nazorg.core.workdays import WorkCalendar
 from nazorg.jobs.daily import run_daily
 from nazorg.services import incidents
+from nazorg.services.slots import SlotPolicy
 from nazorg.store.engine import transaction
 from nazorg.store.models import Emission, FollowUp, Run
 from tests.conftest import load_team
@@ -38,6 +41,7 @@ RUN_DAY = date(2026, 3, 20)
 #: RUN_DAY, so that invite is due on RUN_DAY (lead time 14 days) and nothing is in the past.
 FIRST_OCCURRED = date(2026, 2, 23)
 EMPLOYEES = ["E1", "E2", "E3"]
+ROOMY = SlotPolicy(WorkingHours(dt_time(0), dt_time(23, 59)), timedelta(0))
 RUNS = 3
 STRICT = email.policy.default.clone(raise_on_defect=True)
 
@@ -49,6 +53,10 @@ def run_env(settings: Any) -> dict[str, str]:
         "NAZORG_OUTBOX": str(settings.outbox_dir),
         "NAZORG_TODAY": RUN_DAY.isoformat(),
         "NAZORG_CYCLE_KINDS": "[]",
+        # The same room as ROOMY for `nazorg incident add`.
+        "NAZORG_WORK_START": "00:00",
+        "NAZORG_WORK_END": "23:59",
+        "NAZORG_SLOT_GAP_MINUTES": "0",
     }
 
 
@@ -67,6 +75,9 @@ def register_in_session(engine: Any, settings: Any, occurred: date, now: datetim
             plan=settings.plan("geweld"),
             calendar=WorkCalendar(),
             force=True,
+            # Room for all of them on their planned days (issue 13 keeps one leader's
+            # conversations apart), so every one is due on RUN_DAY as before.
+            policy=ROOMY,
         )
 
 
