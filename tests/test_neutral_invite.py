@@ -11,8 +11,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
@@ -133,3 +136,26 @@ def test_the_link_is_the_page_under_web_url() -> None:
         "https://nazorg.example/app/gesprekken/5"
     )
     assert conversation_link(None, 5) is None
+
+
+def test_the_daily_run_links_each_invite_to_its_page_under_web_url(
+    engine: Any, tmp_path: Path, database_url: str
+) -> None:
+    from nazorg.jobs.daily import run_daily
+    from nazorg.settings import Settings
+    from tests.conftest import FIXED_NOW, load_team, register
+
+    settings = Settings(
+        database_url=database_url,
+        outbox=tmp_path / "outbox",
+        cycle_kinds=(),
+        web={"url": "https://nazorg.politie.example/"},
+    )
+    load_team(engine)
+    first = register(engine, settings, occurred=date(2026, 3, 2), today=date(2026, 3, 2))
+    report = run_daily(engine, today=date(2026, 3, 19), clock=lambda: FIXED_NOW, settings=settings)
+    [emitted] = report.emitted
+    link = f"https://nazorg.politie.example/gesprekken/{first.followups[0].id}"
+    assert emitted.ics is not None and emitted.eml is not None
+    assert link in description(Path(emitted.ics).read_bytes())
+    assert link in text_of(Path(emitted.eml).read_bytes())
