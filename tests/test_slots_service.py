@@ -29,7 +29,7 @@ from nazorg.services.slots import SlotPolicy
 from nazorg.settings import Settings
 from nazorg.store.engine import make_engine, transaction
 from nazorg.store.migrate import upgrade
-from nazorg.store.models import Employee, FollowUp
+from nazorg.store.models import AuditEvent, Employee, FollowUp
 from nazorg.store.queries import conversation_holder
 from tests.conftest import Cli
 
@@ -217,6 +217,16 @@ def test_a_new_leader_gets_the_conversation_in_a_free_slot_of_their_own(
     with Session(engine) as session:
         f = session.get(FollowUp, mine[0].id)
         assert f is not None and f.holder_number == "L2" and f.emit_on == f.invite_on
+        events = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.action == "followup.reslot")
+            .order_by(col(AuditEvent.id))
+        ).all()
+        assert [e.entity_id for e in events] == [str(f.id) for f in mine]  # 1, 3 and 6 months
+        assert {e.actor for e in events} == {"t"}
+        assert events[0].details == (
+            "nieuwe leidinggevende L2: 2026-04-02 10:00 -> 2026-04-02 11:00"
+        )
     assert assert_nobody_double_booked(engine, since=NOW.date()) == 12
 
 

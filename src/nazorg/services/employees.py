@@ -409,13 +409,15 @@ def update(
         )
     if {"leader_number", "team_code", "name", "email"} & set(changed):
         touched += followups.reroute(
-            session, [employee.personnel_number], today=today, now=now, policy=slotting
+            session, [employee.personnel_number], today=today, now=now, policy=slotting, actor=actor
         )
     if {"name", "email", "left_on", "role"} & set(changed):
         led = session.exec(
             select(Employee.personnel_number).where(Employee.leader_number == number)
         ).all()
-        touched += followups.reroute(session, list(led), today=today, now=now, policy=slotting)
+        touched += followups.reroute(
+            session, list(led), today=today, now=now, policy=slotting, actor=actor
+        )
     return employee, changed, list({f.id: f for f in touched}.values())
 
 

@@ -291,13 +291,14 @@ def reroute(
     now: datetime,
     calendar: WorkCalendar | None = None,
     policy: SlotPolicy = DEFAULT_POLICY,
+    actor: str = "nazorg",
 ) -> list[FollowUp]:
     """Attendees of these employees' open conversations may have changed (a new leader, a new
     e-mail address, a leader who left): reconcile the ones already sent.
 
     A conversation from today on whose holder changed moves into a free slot of the new holder
     when its time collides there (same day when free, else the next working day); its invite
-    and escalation days move with it."""
+    and escalation days move with it (audited with `actor`)."""
     calendar = calendar or WorkCalendar()
     planner = Planner(session, today, calendar, policy)
     changed = []
@@ -309,7 +310,20 @@ def reroute(
                 holder = holder_number(session, employee, f.kind, f.due_on)
                 if holder != f.holder_number:
                     f.holder_number = holder
+                    old = f.start
                     moved = _reslot(planner, f, holder, calendar)
+                    if moved:
+                        audit.record(
+                            session,
+                            now=now,
+                            actor=actor,
+                            action="followup.reslot",
+                            entity="followup",
+                            entity_id=f.id or 0,
+                            employee_number=f.employee_number,
+                            details=f"nieuwe leidinggevende {holder}: "
+                            f"{old:%Y-%m-%d %H:%M} -> {f.start:%Y-%m-%d %H:%M}",
+                        )
             if f.sequence >= 0 or moved:
                 touch(f, today=today, now=now)
                 session.add(f)
