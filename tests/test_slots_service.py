@@ -378,3 +378,20 @@ def test_free_busy_periods_with_an_end_or_a_duration_and_never_free() -> None:
         (at(2, 8), at(2, 10)),
         (at(3, 8), at(3, 9)),
     ]
+
+
+def test_a_persons_taken_times_are_read_through_their_own_indexes(engine: Any) -> None:
+    """Planning reads one person's conversations, never a scan of everybody's (the daily run and
+    registration must not slow down as the history grows)."""
+    from sqlalchemy import text
+
+    from nazorg.services.slots import conversations_of
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the plan is SQLite's")
+    query = conversations_of("L1", date(2026, 3, 2))
+    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as connection:
+        plan = " ".join(str(r[-1]) for r in connection.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    assert "ix_followup_holder_day" in plan and "ix_followup_employee_number" in plan
+    assert "SCAN" not in plan

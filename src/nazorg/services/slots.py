@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from nazorg.core.cycles import SELF_KINDS
 from nazorg.core.errors import NazorgError, ValidationError
@@ -107,6 +108,17 @@ def describe(
     return f"{name} ({kind_nl(kind)}, {employee}) op {start:%Y-%m-%d %H:%M}-{end:%H:%M}"
 
 
+def conversations_of(person: str, since: date) -> SelectOfScalar[FollowUp]:
+    """The conversations from `since` on that `person` holds or is the employee of, read through
+    the (holder, day) and employee indexes. No status in the query: SQLite would then walk the
+    status index (every open conversation of everybody); the caller keeps the open ones."""
+    return (
+        select(FollowUp)
+        .where(col(FollowUp.due_on) >= since)
+        .where(or_(col(FollowUp.holder_number) == person, col(FollowUp.employee_number) == person))
+    )
+
+
 @dataclass
 class Planner:
     """Places conversations in free slots, remembering what it placed (one per transaction).
@@ -124,22 +136,13 @@ class Planner:
     def _of(self, person: str) -> dict[object, Slot]:
         """The open conversations of `person` from `today` on, held by them or with them."""
         if person not in self._busy:
-            rows = self.session.exec(
-                select(FollowUp)
-                .where(FollowUp.status == PLANNED)
-                .where(col(FollowUp.due_on) >= self.today)
-                .where(
-                    or_(
-                        col(FollowUp.holder_number) == person,
-                        col(FollowUp.employee_number) == person,
-                    )
-                )
-            ).all()
+            rows = self.session.exec(conversations_of(person, self.today)).all()
             taken: dict[object, Slot] = {
                 f.id: Slot(
                     f.start, f.end, describe(f.id, f.kind, f.employee_number, f.start, f.end)
                 )
                 for f in rows
+                if f.status == PLANNED
             }
             taken.update(self._elsewhere(person))
             self._busy[person] = taken
