@@ -72,7 +72,8 @@ class Filters:
     kind: str | None = None  # a kind, or `checkin` for every check-in
     employee: str | None = None
     statuses: tuple[str, ...] = (PLANNED,)
-    cases: bool = False  # items of reports and recovery plans too (the reports role)
+    # Items of reports and recovery plans too: the reports role, or a holder's own view.
+    cases: bool = False
 
 
 #: The employee's leader, joined once per query (an alias built once: building one per query
@@ -108,7 +109,7 @@ def _query(session: Session, filters: Filters, *columns: Any) -> Any:
         query = query.where(FollowUp.kind == filters.kind)
     if filters.holder is not None:
         query = query.where(_held_by(session, filters.holder, LEADER))
-    elif not filters.cases:
+    if not filters.cases:
         query = query.where(col(FollowUp.kind).not_in(CASE_KINDS))
     return query
 

@@ -42,7 +42,8 @@ def scope(principal: Principal, filters: Filters) -> Filters:
         cases = replace(filters, cases=principal.has(REPORTS))
         return cases if principal.teams is None else replace(cases, teams=principal.teams)
     principal.require(STAFF, LEADER)
-    return replace(filters, holder=principal.employee_number or "-")
+    # A buddy or a measure's owner sees the report items they hold themselves.
+    return replace(filters, holder=principal.employee_number or "-", cases=True)
 
 
 def may_see(principal: Principal, item: AgendaItem) -> bool:
