@@ -130,7 +130,9 @@ ENGLISH: dict[str, str] = {
     "Categorie": "Category",
     "Contactmomenten": "Contact moments",
     "Datum (JJJJ-MM-DD)": "Date (YYYY-MM-DD)",
-    "De melder stemt in dat TCO/VGW en de leidinggevende het plan zien": "The reporter agrees that TCO/VGW and their leader see the plan",
+    "De melder stemt in dat TCO/VGW en de leidinggevende het plan zien": (
+        "The reporter agrees that TCO/VGW and their leader see the plan"
+    ),
     "Eerste dag (JJJJ-MM-DD)": "First day (YYYY-MM-DD)",
     "Eigenaar": "Owner",
     "Eigenaar (personeelsnummer)": "Owner (personnel number)",
