@@ -203,6 +203,8 @@ def purgeable(
         doomed_cases.add(case.id)
         items += own
         counts[(case.reported_on.strftime("%Y-%m"), "case", case.category, CLOSED, "")] += 1
+        for p in plans:
+            counts[(p.started_on.strftime("%Y-%m"), "plan", "", "finished", "")] += 1
     for plan in session.exec(
         select(RecoveryPlan)
         .where(col(RecoveryPlan.case_id).is_(None))
