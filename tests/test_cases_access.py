@@ -201,7 +201,7 @@ def test_every_case_and_plan_command_refuses_leader_management_and_staff(
         "--reporter",
         "E1",
         "--date",
-        "2026-02-27",
+        "2026-02-20",
         "--category",
         "racisme",
         "--note",
@@ -213,11 +213,12 @@ def test_every_case_and_plan_command_refuses_leader_management_and_staff(
     assert added.exit_code == 0, added.output
     case_id = json.loads(added.output)["id"]
     assert (
-        cli("case", "investigate", str(case_id), "--from", "2026-03-02", "--by", "vp").exit_code
+        cli("case", "investigate", str(case_id), "--from", "2026-02-23", "--by", "vp").exit_code
         == 0
     )
     buddy = cli("case", "buddy", str(case_id), "--employee", "E2", "--by", "vp", "--json")
     assert buddy.exit_code == 0, buddy.output
+    (contact,) = [c["id"] for c in json.loads(buddy.output)["contacts"]]
     plan = cli("plan", "add", "--person", "E1", "--case", str(case_id), "--by", "vp", "--json")
     assert plan.exit_code == 0, plan.output
     plan_id = json.loads(plan.output)["id"]
@@ -269,6 +270,16 @@ def test_every_case_and_plan_command_refuses_leader_management_and_staff(
             assert result.output.startswith("fout: "), result.output
             assert len(result.output.strip().splitlines()) == 1
             assert "Eva" not in result.output and "racisme" not in result.output
+    # The contact moment itself: no follow-up command reaches it without the role.
+    for name in ("tina", "lars", "tester"):
+        for command in (
+            ["followup", "done", str(contact), "--outcome", "goed"],
+            ["followup", "decline", str(contact)],
+            ["followup", "reschedule", str(contact), "--at", "2026-03-10 10:00"],
+        ):
+            result = cli(*command, "--by", name)
+            assert result.exit_code == 1, (name, command, result.output)
+            assert f"onbekend gesprek {contact}" in result.output
     shown = cli("case", "show", str(case_id), "--by", "vp", "--json")
     assert shown.exit_code == 0 and json.loads(shown.output)["note"] == NOTE
     listed = json.loads(cli("case", "list", "--by", "vp", "--json").output)

@@ -80,6 +80,8 @@ def plan_contacts(
     session.add(case)
     for f in made:
         session.add(f)
+    if made:
+        session.flush()  # their ids, for what the command shows
     return made
 
 

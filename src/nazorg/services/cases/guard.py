@@ -69,3 +69,31 @@ def audit_read(
 
 def not_found(what: str) -> NotFoundError:
     return NotFoundError(what)
+
+
+def require_case_item(
+    session: Session, principal: Principal, followup_id: int, *, now: datetime
+) -> None:
+    """A follow-up of a report or recovery plan may be changed only by the reports role or the
+    person holding it; to anyone else it does not exist (the same message as an unknown id),
+    and the refusal is audited. Other follow-ups pass."""
+    from nazorg.core.cases import CASE_KINDS
+    from nazorg.store.models import FollowUp
+
+    followup = session.get(FollowUp, followup_id) if 0 < followup_id < 2**31 else None
+    if followup is None or followup.kind not in CASE_KINDS:
+        return
+    if principal.has(REPORTS) or (
+        principal.employee_number is not None
+        and followup.holder_number == principal.employee_number
+    ):
+        return
+    refuse(
+        session,
+        principal,
+        now=now,
+        what=f"gesprek {followup_id}",
+        entity="followup",
+        entity_id=followup_id,
+        error=NotFoundError(f"onbekend gesprek {followup_id}; zie 'nazorg agenda'"),
+    )
