@@ -170,6 +170,8 @@ def test_the_buddy_sees_only_the_contact_moment_and_the_reporters_leader_nothing
     tineke = site.client("tineke")  # staff without the reports role
     assert "Buddy-contact" not in tineke.get("/gesprekken?van=2026-03-01").text
     assert tineke.get(f"/gesprekken/{contact}").status_code == 404
+    profile = tineke.get("/medewerkers/E1")  # the reporter's page: no trace of the report
+    assert profile.status_code == 200 and "Buddy-contact" not in profile.text
     with Session(site.engine) as session:
         f = session.get(FollowUp, contact)
         assert f is not None and f.holder_number == "L2" and f.employee_number == "E1"
@@ -293,3 +295,43 @@ def test_every_case_and_plan_command_refuses_leader_management_and_staff(
     assert done.exit_code == 0, done.output
     closed = cli("case", "close", str(case_id), "--on", "2026-03-02", "--by", "vp", "--json")
     assert closed.exit_code == 0, closed.output
+
+
+def test_a_plan_with_consent_is_shown_to_staff_and_the_persons_leader_only(
+    report_site: tuple[Site, int, int, int],
+) -> None:
+    site, case_id, _plan_id, _contact = report_site
+    with transaction(site.engine) as session:
+        plan = plans.add_plan(
+            session,
+            VP,
+            person="E1",
+            case_id=case_id,
+            incident_id=None,
+            start=TODAY,
+            consent=True,
+            holder=None,
+            today=TODAY,
+            now=NOW,
+            settings=site.settings,
+        )
+        assert plan.id is not None
+        plans.add_measure(
+            session,
+            VP,
+            plan.id,
+            description="Maatregel X",
+            owner="E2",
+            target=date(2026, 4, 1),
+            today=TODAY,
+            now=NOW,
+            settings=site.settings,
+        )
+        plan_id = plan.id
+    for name, status in (("tineke", 200), ("lars", 200), ("lea", 404), ("sector", 403)):
+        page = site.client(name).get(f"/herstelplannen/{plan_id}")
+        assert page.status_code == status, name
+        assert ("Maatregel X" in page.text) == (status == 200)
+    staff_page = site.client("tineke").get(f"/herstelplannen/{plan_id}").text
+    assert "/maatregel" not in staff_page  # a report's plan is changed by the reports role only
+    assert "discriminatie" not in staff_page and NOTE not in staff_page
