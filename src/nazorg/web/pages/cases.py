@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from nazorg.core.access import Principal
 from nazorg.core.cases import CASE_STATUS_NL, MEASURE_STATUS_NL
 from nazorg.core.clock import parse_date
-from nazorg.services.cases import plans, reports, views
+from nazorg.services.cases import guard, plans, reports, views
 from nazorg.web.auth import FormUser, User
 from nazorg.web.context import web
 from nazorg.web.errors import on_error
@@ -38,7 +38,7 @@ def _new_form(
 ) -> Response:
     ctx = web(request)
     with ctx.transaction() as session:
-        reports.list_cases(session, principal, now=ctx.now(), open_only=True)  # the role check
+        guard.require_reports(session, principal, now=ctx.now(), what="nieuwe melding")
     return ctx.render(
         request,
         "case_new.html",
