@@ -129,6 +129,10 @@ def _register() -> None:
     privacy.register(app)
     delivery.register(app)
     web.register(app)
+    from nazorg.cli import case, plan
+
+    app.add_typer(case.app, name="case")
+    app.add_typer(plan.app, name="plan")
 
 
 _register()

@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from nazorg.core.cases import CASE_KINDS
 from nazorg.core.cycles import SELF_KINDS
 from nazorg.core.planning import PLANNED, overdue_cutoff
 from nazorg.core.workdays import WorkCalendar
@@ -71,6 +72,8 @@ class Filters:
     kind: str | None = None  # a kind, or `checkin` for every check-in
     employee: str | None = None
     statuses: tuple[str, ...] = (PLANNED,)
+    # Items of reports and recovery plans too: the reports role, or a holder's own view.
+    cases: bool = False
 
 
 #: The employee's leader, joined once per query (an alias built once: building one per query
@@ -106,33 +109,42 @@ def _query(session: Session, filters: Filters, *columns: Any) -> Any:
         query = query.where(FollowUp.kind == filters.kind)
     if filters.holder is not None:
         query = query.where(_held_by(session, filters.holder, LEADER))
+    if not filters.cases:
+        query = query.where(col(FollowUp.kind).not_in(CASE_KINDS))
     return query
 
 
 def _held_by(session: Session, number: str, leader: Any) -> Any:
-    """A condition that narrows to the conversations `number` may hold (`holder_of` decides)."""
+    """A condition that narrows to the conversations `number` may hold (`holder_of` decides).
+    An item of a report or recovery plan is held only by its named holder (a buddy, a
+    measure's owner), never by the person's leader."""
     own = and_(col(FollowUp.employee_number) == number, col(FollowUp.kind).in_(SELF_KINDS))
-    led = and_(col(Employee.leader_number) == number, col(FollowUp.kind).not_in(SELF_KINDS))
+    not_own = col(FollowUp.kind).not_in((*SELF_KINDS, *CASE_KINDS))
+    led = and_(col(Employee.leader_number) == number, not_own)
+    named = and_(col(FollowUp.kind).in_(CASE_KINDS), col(FollowUp.holder_number) == number)
     person = session.get(Employee, number)
     if person is None or person.role != "teamchef":
-        return or_(own, led)
+        return or_(own, led, named)
     # A teamchef also holds the conversations of their team's people without an active leader.
     leaderless = and_(
         col(Employee.team_code) == person.team_code,
-        col(FollowUp.kind).not_in(SELF_KINDS),
+        not_own,
         or_(
             col(Employee.leader_number).is_(None),
             and_(col(leader.left_on).is_not(None), col(leader.left_on) <= FollowUp.due_on),
         ),
     )
-    return or_(own, led, leaderless)
+    return or_(own, led, named, leaderless)
 
 
 def holder_of(
     session: Session, followup: FollowUp, employee: Employee, leader: Employee | None = None
 ) -> Employee | None:
     """Who holds a conversation: a leader's own 360 round or development plan is theirs; any
-    other is held by the employee's leader on its date, else the team's teamchef."""
+    other is held by the employee's leader on its date, else the team's teamchef; an item of a
+    report or recovery plan by its named holder only."""
+    if followup.kind in CASE_KINDS:
+        return session.get(Employee, followup.holder_number) if followup.holder_number else None
     if followup.kind in SELF_KINDS:
         return employee
     if leader is not None and leader.is_active(followup.due_on):

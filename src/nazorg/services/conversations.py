@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from nazorg.core.access import LEADER, STAFF, Principal
+from nazorg.core.access import LEADER, REPORTS, STAFF, Principal
+from nazorg.core.cases import CASE_KINDS
 from nazorg.core.errors import NotFoundError
 from nazorg.core.planning import PLANNED, overdue_cutoff
 from nazorg.core.workdays import WorkCalendar
@@ -34,16 +35,28 @@ if TYPE_CHECKING:
 
 
 def scope(principal: Principal, filters: Filters) -> Filters:
-    """`filters` narrowed to what the principal may see (staff: their teams; a leader: what they
-    hold); management may see no conversation."""
+    """`filters` narrowed to what the principal may see (staff: their teams, with the items of
+    reports and plans only when they also hold the reports role; a leader: what they hold);
+    management may see no conversation."""
     if principal.has(STAFF):
-        return filters if principal.teams is None else replace(filters, teams=principal.teams)
+        cases = replace(filters, cases=principal.has(REPORTS))
+        return cases if principal.teams is None else replace(cases, teams=principal.teams)
     principal.require(STAFF, LEADER)
-    return replace(filters, holder=principal.employee_number or "-")
+    # A buddy or a measure's owner sees the report items they hold themselves.
+    return replace(filters, holder=principal.employee_number or "-", cases=True)
 
 
 def may_see(principal: Principal, item: AgendaItem) -> bool:
-    """The visibility rule of the module doc, for one conversation."""
+    """The visibility rule of the module doc, for one conversation. An item of a report or
+    recovery plan: the reports role, or the person holding it (a buddy sees their contact
+    moments, never the report)."""
+    holds = (
+        principal.has(LEADER)
+        and item.leader is not None
+        and item.leader.personnel_number == principal.employee_number
+    )
+    if item.followup.kind in CASE_KINDS:
+        return principal.has(REPORTS) or holds
     if principal.has(STAFF) and principal.sees_team(item.employee.team_code):
         return True
     return (
@@ -108,7 +121,7 @@ class ConversationView:
 def _item(session: Session, principal: Principal, followup_id: int) -> AgendaItem:
     """The conversation if the principal may see it; a role without conversations is refused
     (403) before anything is read, and one that may not see this one gets "unknown" (404)."""
-    principal.require(STAFF, LEADER)
+    principal.require(STAFF, LEADER, REPORTS)
     followup = followups.get(session, followup_id)
     employee = session.get(Employee, followup.employee_number)
     assert employee is not None

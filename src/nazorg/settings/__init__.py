@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from nazorg.core.errors import ConfigError
 from nazorg.core.planning import Plan
+from nazorg.settings.cases import CaseSettings
 from nazorg.settings.delivery import DeliverySettings
 from nazorg.settings.web import WebSettings
 
@@ -117,6 +118,7 @@ class Settings(BaseSettings):
     purge_in_daily_run: bool = False
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    cases: CaseSettings = Field(default_factory=CaseSettings)
 
     @field_validator("language")
     @classmethod

@@ -6,6 +6,7 @@ aware UTC (`UTCDateTime`); conversation times are wall-clock times in a named zo
 """
 
 from nazorg.store.models.audit import AuditEvent
+from nazorg.store.models.cases import PlanMeasure, RecoveryPlan, ReportCase
 from nazorg.store.models.delivery import Delivery, DeliveryCursor
 from nazorg.store.models.emissions import Emission, Run
 from nazorg.store.models.followups import FollowUp
@@ -28,6 +29,9 @@ __all__ = [
     "Incident",
     "IncidentEmployee",
     "InstanceSecret",
+    "PlanMeasure",
+    "RecoveryPlan",
+    "ReportCase",
     "RetentionCount",
     "Run",
     "Team",
