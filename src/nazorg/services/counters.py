@@ -201,3 +201,24 @@ def reject(
     )
     pending = followups.preview(session, [followup], today=today, now=now, settings=settings)
     return Decision(proposal, followup, pending, proposal.attendee)
+
+
+def decide(
+    session: Session,
+    principal: Principal,
+    followup_id: int,
+    proposal_id: int,
+    *,
+    take: bool,
+    today: date,
+    now: datetime,
+    settings: Settings,
+) -> Decision:
+    """Accept (`take`) or reject a proposal of the given conversation (the web page's form):
+    staff only, refused before anything is read; a proposal of another conversation is unknown."""
+    principal.require(STAFF)
+    proposal = session.get(CounterProposal, proposal_id) if 0 < proposal_id < 2**31 else None
+    if proposal is None or proposal.followup_id != followup_id:
+        raise NotFoundError(f"onbekend tijdvoorstel {proposal_id}")
+    act = accept if take else reject
+    return act(session, principal, proposal_id, today=today, now=now, settings=settings)

@@ -84,3 +84,18 @@ def attention(session: Session, followups: Iterable[FollowUp]) -> dict[int, tupl
         if PROPOSAL not in found.get(followup_id, []):
             found.setdefault(followup_id, []).append(PROPOSAL)
     return {k: tuple(v) for k, v in found.items()}
+
+
+def candidates(session: Session) -> list[int]:
+    """Conversations that may need attention: a declined answer or an open proposal (the
+    caller keeps the open ones whose answers still count, through `attention`)."""
+    declined = session.exec(
+        select(AttendeeReply.followup_id)
+        .where(AttendeeReply.method == "REPLY")
+        .where(AttendeeReply.partstat == "DECLINED")
+        .distinct()
+    ).all()
+    proposed = session.exec(
+        select(CounterProposal.followup_id).where(CounterProposal.state == OPEN).distinct()
+    ).all()
+    return sorted(set(declined) | set(proposed))
