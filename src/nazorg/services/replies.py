@@ -61,7 +61,7 @@ class RepliesReport:
     def add(self, outcome: str, text: str, message: str | None = None, **extra: Any) -> None:
         line = {"outcome": outcome, "message": message, "text": shown(text, 300), **extra}
         self.lines.append(line)
-        (log.info if outcome in ("recorded", "counter") else log.warning)(
+        (log.info if outcome in ("record", "counter") else log.warning)(
             "%s: %s (%s)", outcome, line["text"], message or "-"
         )
 
