@@ -30,7 +30,9 @@ def replies(ctx: typer.Context, json: bool = JSON) -> None:
     from nazorg.services.replies import read_mailbox
 
     e = env(ctx)
-    report = read_mailbox(e.engine(), settings=e.settings, clock=utc_now, actor=e.actor(None))
+    report = read_mailbox(
+        e.engine(), settings=e.settings, clock=utc_now, actor=e.actor(None), today=e.today
+    )
     if json:
         print_json(report.as_json())
     else:

@@ -49,7 +49,10 @@ class MailboxReader(ImapClient):
             target = quoted(imap_utf7(config.processed_folder))
             typ, found = conn.list('""', target)
             exists = typ == "OK" and any(item for item in found if item)
-            self.moved = exists and "MOVE" in conn.capabilities
+            # The greeting's capabilities are those before login; ask again (RFC 3501 6.1.1).
+            typ, caps = conn.capability()
+            words = b" ".join(c for c in caps if isinstance(c, bytes)).upper().split()
+            self.moved = exists and typ == "OK" and b"MOVE" in words
         except _ERRORS as exc:
             self.close()
             raise DeliveryError(f"{self.server}: {exc}", connection=True) from None

@@ -36,16 +36,20 @@ def read_replies(ctx: RunContext) -> dict[str, Any]:
         return {}
     from nazorg.services.replies import read_mailbox
 
-    return read_mailbox(ctx.engine, settings=ctx.settings, clock=ctx.clock, actor=SYSTEM).as_json()
+    return read_mailbox(
+        ctx.engine, settings=ctx.settings, clock=ctx.clock, actor=SYSTEM, today=ctx.today
+    ).as_json()
 
 
 def replies_job(engine: Engine, settings: Settings, echo: Callable[[str], Any]) -> None:
     """One reading of the reply folder for the scheduler; never raises."""
-    from nazorg.core.clock import utc_now
+    from nazorg.core.clock import today_from_env, utc_now
     from nazorg.services.replies import read_mailbox
 
     try:
-        report = read_mailbox(engine, settings=settings, clock=utc_now, actor=SYSTEM)
+        report = read_mailbox(
+            engine, settings=settings, clock=utc_now, actor=SYSTEM, today=today_from_env()
+        )
     except Exception as exc:  # a scheduler job must never die
         echo(f"antwoorden: fout: {type(exc).__name__}: {exc}")
         return

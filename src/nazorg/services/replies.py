@@ -23,12 +23,13 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
+from nazorg.core.clock import AMSTERDAM
 from nazorg.core.itip import ItipItem, parse_message, shown
 from nazorg.core.itip_judge import KnownVersion, Verdict, judge
 from nazorg.core.planning import PLANNED
@@ -85,6 +86,14 @@ def message_key(message_id: str | None, raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+def judging_moment(now: datetime, today: date | None) -> datetime:
+    """The moment a proposal must lie after: `now`, or the start of `today` (Amsterdam) when the
+    caller's day is not the clock's (NAZORG_TODAY), as for a reschedule."""
+    if today is None or now.astimezone(AMSTERDAM).date() == today:
+        return now
+    return datetime.combine(today, time(0), AMSTERDAM)
+
+
 def process_message(
     session: Session,
     raw: bytes,
@@ -93,8 +102,10 @@ def process_message(
     now: datetime,
     actor: str,
     calendar: WorkCalendar,
+    today: date | None = None,
 ) -> None:
-    """Record what one mail holds (module docstring); writes only through `session`."""
+    """Record what one mail holds (module docstring); writes only through `session`. A proposal
+    is judged against `judging_moment(now, today)`."""
     parsed = parse_message(raw)
     key = message_key(parsed.message_id, raw)
     for problem in parsed.problems:
@@ -102,7 +113,16 @@ def process_message(
             report.ignored += 1
             report.add("malformed", problem, key)
     for item in parsed.items:
-        _process_item(session, item, key, report, now=now, actor=actor, calendar=calendar)
+        _process_item(
+            session,
+            item,
+            key,
+            report,
+            now=now,
+            actor=actor,
+            calendar=calendar,
+            moment=judging_moment(now, today),
+        )
 
 
 def _known(session: Session, followup: FollowUp, item: ItipItem) -> KnownVersion | None:
@@ -153,6 +173,7 @@ def _process_item(
     now: datetime,
     actor: str,
     calendar: WorkCalendar,
+    moment: datetime,
 ) -> None:
     followup = session.exec(select(FollowUp).where(FollowUp.uid == item.uid)).first()
     if followup is None or followup.id is None:
@@ -181,7 +202,7 @@ def _process_item(
         report.add("duplicate", f"bericht al verwerkt voor {item.attendee}", key, **where)
         return
     taken = _taken(session, followup, item.start.date()) if item.start is not None else []
-    verdict = judge(item, known, now=now, calendar=calendar, taken=taken)
+    verdict = judge(item, known, now=moment, calendar=calendar, taken=taken)
     if verdict.kind not in ("record", "counter"):
         report.ignored += 1
         report.add(verdict.kind, verdict.reason, key, **where)
@@ -255,12 +276,15 @@ def _process_safely(
     actor: str,
     calendar: WorkCalendar,
     uid: str,
+    today: date | None,
 ) -> bool:
     """One message in its own transaction; an unexpected error rolls it back and is reported
     (the message stays unprocessed) instead of stopping the reading."""
     try:
         with transaction(engine) as session:
-            process_message(session, raw, report, now=clock(), actor=actor, calendar=calendar)
+            process_message(
+                session, raw, report, now=clock(), actor=actor, calendar=calendar, today=today
+            )
     except Exception as exc:
         report.ignored += 1
         report.add("error", f"{type(exc).__name__}: {exc}", uid)
@@ -275,6 +299,7 @@ def read_mailbox(
     clock: Callable[[], datetime],
     actor: str = SYSTEM,
     calendar: WorkCalendar | None = None,
+    today: date | None = None,
 ) -> RepliesReport:
     """Read the reply folder once (module docstring). Never raises for the mailbox: a failure
     is in `error`. ConfigError only when no mailbox is configured (the command says so)."""
@@ -300,7 +325,7 @@ def read_mailbox(
             if raw is None:
                 report.ignored += 1
                 report.add("malformed", "bericht te groot of niet op te halen", uid)
-            elif not _process_safely(engine, raw, report, clock, actor, calendar, uid):
+            elif not _process_safely(engine, raw, report, clock, actor, calendar, uid, today):
                 continue  # left unmarked: read again next time, recorded at most once
             reader.done(uid)
     except (DeliveryError, NazorgError) as exc:
