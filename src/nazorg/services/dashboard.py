@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from nazorg.core.access import STAFF, Principal
 from nazorg.delivery.state import summary as delivery_summary
 from nazorg.services import agenda, audit, conversations
-from nazorg.services.agenda import AgendaItem, Filters
+from nazorg.services.agenda import Filters
 from nazorg.services.conversations import Page
 from nazorg.store.models import Run
 
@@ -30,7 +30,7 @@ class Dashboard:
     last_run: Run | None  # staff only
     deliveries: dict[str, Any] | None  # staff only: waiting and failed per target
     # Conversations whose answers ask for action (issue 13), as far as the principal may see.
-    attention: list[AgendaItem] = field(default_factory=list)
+    attention: Page = field(default_factory=lambda: Page([], 0, 0, 0))
 
 
 def week_of(day: date) -> date:
@@ -70,13 +70,10 @@ def overview(
     )
 
 
-def _attention(
-    session: Session, principal: Principal, *, now: datetime, limit: int
-) -> list[AgendaItem]:
+def _attention(session: Session, principal: Principal, *, now: datetime, limit: int) -> Page:
     """The conversations needing action that the principal may see; the read is audited."""
-    items = [i for i in agenda.needing_attention(session) if conversations.may_see(principal, i)][
-        :limit
-    ]
+    visible = [i for i in agenda.needing_attention(session) if conversations.may_see(principal, i)]
+    items = visible[:limit]
     audit.audit_reads(
         session,
         now=now,
@@ -85,4 +82,4 @@ def _attention(
         entity="followup",
         seen=[(i.employee.personnel_number, i.followup.id) for i in items],
     )
-    return items
+    return Page(items, len(visible), 0, limit)
