@@ -9,6 +9,7 @@ from __future__ import annotations
 import imaplib
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import vobject
@@ -238,3 +239,52 @@ def test_a_leader_account_may_not_decide_a_proposal_on_the_command_line(
         refused = cli(*args, "--by", "lars", today="2026-03-20")
         assert refused.exit_code == 1, (verb, refused.output)
         assert refused.stderr.count("\n") == 1 and "fout:" in refused.stderr
+
+
+def test_the_daily_run_reads_replies_as_its_step_and_serve_every_15_minutes(
+    planned: tuple[Cli, int, str],
+    dovecot: Dovecot,
+    certificates: Certificates,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from nazorg.jobs.serve import build_scheduler
+    from nazorg.settings import load_settings
+    from nazorg.store.engine import make_engine
+
+    cli, _followup_id, uid = planned
+    user = dovecot.add_user()
+    _configure(cli, dovecot, certificates, user)
+    _append(dovecot, user, *_mails(uid, monkeypatch).values(), create="Verwerkt")
+    run = json.loads(cli("run", "--json", today="2026-03-20").stdout)
+    assert (run["replies"]["messages"], run["replies"]["recorded"]) == (3, 3)
+    assert run["replies"]["error"] is None
+
+    for key, value in cli.env.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    jobs = {job.id: job for job in build_scheduler(engine, settings, echo=print).get_jobs()}
+    assert set(jobs) == {"daily-run", "replies"}
+    assert jobs["replies"].trigger.interval.total_seconds() == 15 * 60
+    assert jobs["replies"].max_instances == 1
+    from nazorg.jobs.replies import replies_job
+
+    lines: list[str] = []
+    replies_job(engine, settings, lines.append)
+    assert lines == ["antwoorden: 0 bericht(en), 0 vastgelegd, 0 genegeerd"]
+    engine.dispose()
+
+
+def test_a_replies_password_in_a_readable_config_file_is_refused(tmp_path: Path) -> None:
+    from nazorg.core.errors import ConfigError
+    from nazorg.settings import load_settings
+
+    config = tmp_path / "nazorg.toml"
+    config.write_text('[replies]\nhost = "imap.example"\nusername = "n"\npassword = "geheim"\n')
+    config.chmod(0o644)
+    with pytest.raises(ConfigError, match=r"replies\.password"):
+        load_settings(config, environ={})
+    config.chmod(0o600)
+    settings = load_settings(config, environ={})
+    assert settings.replies is not None and settings.replies.folder == "INBOX"
+    assert settings.replies.processed_folder == "Verwerkt"
