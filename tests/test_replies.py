@@ -112,11 +112,11 @@ class World:
 
 
 @pytest.fixture
-def world(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    engine = make_engine(sqlite_url)
+def world(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    engine = make_engine(database_url)
     upgrade(engine)
     load_team(engine)
-    settings = Settings(database_url=sqlite_url, outbox=tmp_path / "outbox", cycle_kinds=())
+    settings = Settings(database_url=database_url, outbox=tmp_path / "outbox", cycle_kinds=())
     first, *_ = register(
         engine, settings, occurred=date(2026, 3, 2), today=date(2026, 3, 2)
     ).followups
@@ -350,3 +350,17 @@ def test_only_staff_decide_a_proposal(world: World) -> None:
                     session, who, proposal_id, today=INVITE_DAY, now=NOW, settings=world.settings
                 )
     assert world.attention() == (PROPOSAL,)
+
+
+def test_erasing_the_employee_removes_their_answers_and_proposals(world: World) -> None:
+    from nazorg.services.privacy.erasure import request_erasure
+
+    _proposal(world)
+    world.feed(world.thunderbird("DECLINED"))
+    with transaction(world.engine) as session:
+        request_erasure(session, "E1", actor="AVG-loket", today=date(2026, 3, 20), now=NOW)
+    world.run(date(2026, 3, 20))  # the CANCEL goes out; its files stay in the outbox a day
+    report = world.run(date(2026, 3, 23))  # then the erasure completes
+    assert report.after["privacy"]["erasures"]["completed"], report.after
+    assert world.count(AttendeeReply) == 0
+    assert world.count(CounterProposal) == 0
