@@ -143,6 +143,8 @@ def test_a_reply_round_trip_through_dovecot_changes_status_and_agenda(
     assert item["attention"] == shown["attention"]
     table = cli("agenda", "--to", "2026-04-03", today="2026-03-20").stdout
     assert "[nieuwe tijd nodig]" in table
+    text = cli("status", today="2026-03-20").stdout
+    assert f"gesprek {followup_id}: Eva Eerste (E1)" in text and "nieuwe tijd nodig" in text
     assert _count(dovecot, user, "INBOX") == 0
     assert _count(dovecot, user, "Verwerkt") == 5
 

@@ -108,10 +108,10 @@ def process_message(
     is judged against `judging_moment(now, today)`."""
     parsed = parse_message(raw)
     key = message_key(parsed.message_id, raw)
-    for problem in parsed.problems:
-        if not parsed.items:
-            report.ignored += 1
-            report.add("malformed", problem, key)
+    if not parsed.items:
+        report.ignored += 1
+    for problem in parsed.problems:  # a log line each, also beside the items that were read
+        report.add("malformed", problem, key)
     for item in parsed.items:
         _process_item(
             session,

@@ -87,15 +87,22 @@ def attention(session: Session, followups: Iterable[FollowUp]) -> dict[int, tupl
 
 
 def candidates(session: Session) -> list[int]:
-    """Conversations that may need attention: a declined answer or an open proposal (the
-    caller keeps the open ones whose answers still count, through `attention`)."""
+    """Open conversations that may need attention: a declined answer or an open proposal (the
+    caller keeps those whose answers still count, through `attention`). Closed conversations are
+    left out in the query, so the cost follows what is open, not the history."""
     declined = session.exec(
         select(AttendeeReply.followup_id)
+        .join(FollowUp, col(FollowUp.id) == col(AttendeeReply.followup_id))
+        .where(FollowUp.status == PLANNED)
         .where(AttendeeReply.method == "REPLY")
         .where(AttendeeReply.partstat == "DECLINED")
         .distinct()
     ).all()
     proposed = session.exec(
-        select(CounterProposal.followup_id).where(CounterProposal.state == OPEN).distinct()
+        select(CounterProposal.followup_id)
+        .join(FollowUp, col(FollowUp.id) == col(CounterProposal.followup_id))
+        .where(FollowUp.status == PLANNED)
+        .where(CounterProposal.state == OPEN)
+        .distinct()
     ).all()
     return sorted(set(declined) | set(proposed))
