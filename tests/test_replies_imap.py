@@ -147,6 +147,9 @@ def test_a_reply_round_trip_through_dovecot_changes_status_and_agenda(
     assert f"gesprek {followup_id}: Eva Eerste (E1)" in text and "nieuwe tijd nodig" in text
     assert _count(dovecot, user, "INBOX") == 0
     assert _count(dovecot, user, "Verwerkt") == 5
+    trail = json.loads(cli("audit", "--json", today="2026-03-20").stdout)
+    recorded = [e for e in trail if e["action"] in ("followup.reply", "followup.counter")]
+    assert len(recorded) == 3 and {e["actor"] for e in recorded} == {"tester"}
 
     # Reading again finds nothing new; and the same mails delivered again record nothing.
     again = json.loads(cli("replies", "--json", today="2026-03-20").stdout)
