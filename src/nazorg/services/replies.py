@@ -39,6 +39,7 @@ from nazorg.emission.reconcile import last_version
 from nazorg.services import agenda, audit
 from nazorg.services.agenda import Filters
 from nazorg.store.engine import transaction
+from nazorg.store.locks import lock_for_replies
 from nazorg.store.models import AttendeeReply, CounterProposal, Employee, FollowUp
 
 if TYPE_CHECKING:
@@ -108,6 +109,8 @@ def process_message(
     is judged against `judging_moment(now, today)`."""
     parsed = parse_message(raw)
     key = message_key(parsed.message_id, raw)
+    if parsed.items:
+        lock_for_replies(session)
     if not parsed.items:
         report.ignored += 1
     for problem in parsed.problems:  # a log line each, also beside the items that were read
