@@ -244,6 +244,15 @@ def test_a_leader_account_may_not_decide_a_proposal_on_the_command_line(
         refused = cli(*args, "--by", "lars", today="2026-03-20")
         assert refused.exit_code == 1, (verb, refused.output)
         assert refused.stderr.count("\n") == 1 and "fout:" in refused.stderr
+    # Staff (the operator without an account) reject it: one DECLINECOUNTER, on the next run only.
+    rejected = cli("followup", "counter", "reject", "1", today="2026-03-20")
+    assert rejected.exit_code == 0, rejected.output
+    assert "DECLINECOUNTER aan eva@politie.example" in rejected.stdout
+    again = cli("followup", "counter", "reject", "1", today="2026-03-20")
+    assert again.exit_code == 1 and "al afgewezen" in again.stderr
+    run = json.loads(cli("run", "--json", today="2026-03-20").stdout)
+    assert [e["method"] for e in run["emitted"]] == ["DECLINECOUNTER"]
+    assert json.loads(cli("run", "--json", today="2026-03-23").stdout)["emitted"] == []
 
 
 def test_the_daily_run_reads_replies_as_its_step_and_serve_every_15_minutes(
