@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 import vobject
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import func, select
 
 from nazorg.core.access import Principal, operator
@@ -364,3 +366,21 @@ def test_erasing_the_employee_removes_their_answers_and_proposals(world: World) 
     assert report.after["privacy"]["erasures"]["completed"], report.after
     assert world.count(AttendeeReply) == 0
     assert world.count(CounterProposal) == 0
+
+
+@given(st.binary(max_size=400), st.integers(min_value=0, max_value=3000))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_a_mutated_answer_never_raises_and_never_records_a_forged_one(
+    world: World, noise: bytes, at: int
+) -> None:
+    """A real answer with bytes overwritten or spliced in anywhere: processing never raises,
+    and whatever it records is an answer of an invitee of this conversation."""
+    raw = world.outlook("DECLINED")
+    mutated = raw[:at] + noise + raw[at + len(noise) // 2 :]
+    world.feed(mutated)
+    with transaction(world.engine) as session:
+        for reply in session.exec(select(AttendeeReply)).all():
+            assert reply.attendee in (LEADER, EMPLOYEE)
+            assert reply.followup_id == world.followup_id
