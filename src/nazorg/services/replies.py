@@ -82,7 +82,7 @@ def message_key(message_id: str | None, raw: bytes) -> str:
     """The message's identity for the unique key: its Message-ID, else a digest of its bytes."""
     if message_id:
         text = message_id.strip().strip("<>").strip()
-        if 0 < len(text) <= 190:
+        if 0 < len(text) <= 190 and text.isprintable():
             return text
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
@@ -178,6 +178,11 @@ def _process_item(
     calendar: WorkCalendar,
     moment: datetime,
 ) -> None:
+    if not (item.uid.isprintable() and item.attendee.isprintable()):
+        # A control character (NUL among them, which PostgreSQL refuses) is no UID we sent.
+        report.ignored += 1
+        report.add("malformed", f"UID of ATTENDEE met stuurtekens: {shown(item.uid)}", key)
+        return
     followup = session.exec(select(FollowUp).where(FollowUp.uid == item.uid)).first()
     if followup is None or followup.id is None:
         report.ignored += 1
