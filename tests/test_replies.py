@@ -341,6 +341,24 @@ def test_a_rejected_proposal_sends_one_declinecounter(world: World) -> None:
         assert session.exec(select(func.count()).select_from(Emission)).one() == 1  # the REQUEST
 
 
+def test_a_proposal_against_a_replaced_version_no_longer_asks_for_action(world: World) -> None:
+    _proposal(world)
+    with transaction(world.engine) as session:
+        followups.reschedule(
+            session,
+            world.followup_id,
+            at="2026-04-02 14:00",
+            actor="TCO",
+            today=INVITE_DAY,
+            now=NOW,
+            plan_for=world.settings.plan,
+            calendar=WorkCalendar(),
+        )
+    assert world.attention() == (PROPOSAL,)  # version 0 is still what calendars hold
+    world.run(INVITE_DAY)  # version 1 goes out
+    assert world.attention() == ()
+
+
 def test_only_staff_decide_a_proposal(world: World) -> None:
     proposal_id = _proposal(world)
     leader = Principal("lars", frozenset({"leader"}), employee_number="L1")

@@ -7,7 +7,8 @@ version starts afresh. Per invitee, the answer with the latest DTSTAMP counts.
 - the leader (holder) declined: NEEDS_NEW_TIME; the conversation stays open and unresolved, so
   it is still escalated when it becomes overdue;
 - the employee declined the meeting (not the aftercare): CONTACT_EMPLOYEE; nothing is cancelled;
-- an open proposal of a new time (COUNTER) waits for staff: PROPOSAL.
+- an open proposal of a new time (COUNTER) against the current version waits for staff:
+  PROPOSAL (one against a version since replaced no longer shows; staff may still decide it).
 """
 
 from __future__ import annotations
@@ -75,12 +76,15 @@ def attention(session: Session, followups: Iterable[FollowUp]) -> dict[int, tupl
             label = {"leader": NEEDS_NEW_TIME, "employee": CONTACT_EMPLOYEE}.get(answer.role)
             if label and label not in found.get(followup_id, []):
                 found.setdefault(followup_id, []).append(label)
+    sequences = {f.id: f.sequence for f in open_}
     proposals = session.exec(
-        select(CounterProposal.followup_id)
+        select(CounterProposal.followup_id, CounterProposal.sequence)
         .where(col(CounterProposal.followup_id).in_(sorted(f.id for f in open_ if f.id)))
         .where(CounterProposal.state == OPEN)
     ).all()
-    for followup_id in proposals:
+    for followup_id, sequence in proposals:
+        if sequence != sequences.get(followup_id):
+            continue  # made against a version that has since been replaced
         if PROPOSAL not in found.get(followup_id, []):
             found.setdefault(followup_id, []).append(PROPOSAL)
     return {k: tuple(v) for k, v in found.items()}
