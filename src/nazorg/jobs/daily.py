@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from nazorg.jobs.case_steps import generate_case_contacts
+from nazorg.jobs.replies import read_replies, write_declinecounters
 from nazorg.jobs.run import AfterStep, RunReport, Steps, run_steps
 from nazorg.jobs.steps import (
     decide_invites,
@@ -39,8 +40,10 @@ def default_steps() -> Steps:
             decide_invites,
             decide_overdue,
             write_versions,
+            write_declinecounters,
         ),
         after=(
+            AfterStep("replies", read_replies),
             AfterStep("delivery", deliver_versions),
             AfterStep("privacy", privacy_step),
         ),

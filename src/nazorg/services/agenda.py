@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from nazorg.core.cases import CASE_KINDS
 from nazorg.core.cycles import SELF_KINDS
 from nazorg.core.planning import PLANNED, overdue_cutoff
 from nazorg.core.workdays import WorkCalendar
-from nazorg.services import audit
+from nazorg.services import audit, reply_state
 from nazorg.store.models import Employee, FollowUp
 from nazorg.store.queries import conversation_holder
 
@@ -24,6 +24,8 @@ class AgendaItem:
     followup: FollowUp
     employee: Employee
     leader: Employee | None
+    # What answers to the invite ask for (nazorg.services.reply_state), e.g. "nieuwe tijd nodig".
+    attention: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         f = self.followup
@@ -42,6 +44,7 @@ class AgendaItem:
             "status": f.status,
             "late_registration": f.late_registration,
             "invite_on": f.invite_on.isoformat(),
+            "attention": list(self.attention),
         }
 
 
@@ -167,7 +170,35 @@ def find(
         ):
             continue
         items.append(AgendaItem(followup, employee, holder))
-    return items
+    return with_attention(session, items)
+
+
+def with_attention(session: Session, items: list[AgendaItem]) -> list[AgendaItem]:
+    """The items with what the answers to their invites ask for (one query for all)."""
+    labels = reply_state.attention(session, [i.followup for i in items])
+    if not labels:
+        return items
+    return [replace(i, attention=labels.get(i.followup.id or 0, ())) for i in items]
+
+
+def needing_attention(session: Session) -> list[AgendaItem]:
+    """The open conversations whose answers ask for action (reply_state), earliest first."""
+    ids = reply_state.candidates(session)
+    if not ids:
+        return []
+    query = (
+        select(FollowUp, Employee, LEADER)
+        .select_from(FollowUp)
+        .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
+        .outerjoin(LEADER, col(LEADER.personnel_number) == col(Employee.leader_number))
+        .where(col(FollowUp.id).in_(ids))
+        .where(FollowUp.status == PLANNED)
+        .order_by(col(FollowUp.start_local), col(FollowUp.id))
+    )
+    items = [
+        AgendaItem(f, e, holder_of(session, f, e, lead)) for f, e, lead in session.exec(query).all()
+    ]
+    return [i for i in with_attention(session, items) if i.attention]
 
 
 def count(session: Session, filters: Filters) -> int:

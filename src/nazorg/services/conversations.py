@@ -14,7 +14,7 @@ aftercare for an employee is staff work. Every read and change is audited with t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -25,10 +25,10 @@ from nazorg.core.cases import CASE_KINDS
 from nazorg.core.errors import NotFoundError
 from nazorg.core.planning import PLANNED, overdue_cutoff
 from nazorg.core.workdays import WorkCalendar
-from nazorg.services import agenda, audit, followups
+from nazorg.services import agenda, audit, counters, followups, reply_state
 from nazorg.services.agenda import AgendaItem, Filters
 from nazorg.services.followups import Pending
-from nazorg.store.models import Emission, Employee, FollowUp, Incident
+from nazorg.store.models import CounterProposal, Emission, Employee, FollowUp, Incident
 
 if TYPE_CHECKING:
     from nazorg.settings import Settings
@@ -112,6 +112,10 @@ class ConversationView:
     sent: list[SentVersion]
     may_record: bool  # held / another time
     may_decline: bool  # staff: the employee declines aftercare
+    # Answers to the current invite and proposals of a new time (issue 13); staff decide.
+    answers: list[reply_state.Answer] = field(default_factory=list)
+    proposals: list[CounterProposal] = field(default_factory=list)
+    may_decide: bool = False
 
     @property
     def followup(self) -> FollowUp:
@@ -141,7 +145,7 @@ def view(
     settings: Settings,
 ) -> ConversationView:
     """One conversation for its page: who, when, what the next run sends, what was sent."""
-    item = _item(session, principal, followup_id)
+    item = agenda.with_attention(session, [_item(session, principal, followup_id)])[0]
     followup = item.followup
     staff = principal.has(STAFF)
     incident = (
@@ -171,6 +175,9 @@ def view(
         sent=sent,
         may_record=open_,
         may_decline=open_ and staff and followup.incident_id is not None,
+        answers=reply_state.current_answers(session, followup),
+        proposals=counters.for_followup(session, followup_id),
+        may_decide=open_ and staff,
     )
 
 

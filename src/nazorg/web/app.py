@@ -84,6 +84,9 @@ def create_app(
     errors.install(app)
     for module in (login, dashboard, conversations, incidents, employees, privacy, cases):
         app.include_router(module.router)
+    from nazorg.web.pages import counters
+
+    app.include_router(counters.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / STATIC), name="static")
     return app
 

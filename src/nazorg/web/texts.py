@@ -167,6 +167,32 @@ ENGLISH: dict[str, str] = {
     "Vervalt": "Drop",
     "ja": "yes",
     "nee": "no",
+    # Answers to invites (issue 13)
+    "Actie nodig": "Action needed",
+    "nieuwe tijd nodig": "needs a new time",
+    "contact opnemen met medewerker": "contact the employee",
+    "tijdvoorstel": "proposed time",
+    "Antwoorden op de uitnodiging": "Answers to the invitation",
+    "leidinggevende": "leader",
+    "medewerker": "employee",
+    "genodigde": "invitee",
+    "geaccepteerd": "accepted",
+    "onder voorbehoud": "tentative",
+    "afgeslagen": "declined",
+    "onbekend": "unknown",
+    "nog geen antwoord": "no answer yet",
+    "Tijdvoorstellen": "Proposed times",
+    "open": "open",
+    "overgenomen": "accepted",
+    "afgewezen": "rejected",
+    "Overnemen": "Accept",
+    "Afwijzen": "Reject",
+    "Het tijdvoorstel is overgenomen; het gesprek is verzet.": (
+        "The proposed time was accepted; the conversation was moved."
+    ),
+    "Het tijdvoorstel is afgewezen; de volgende run maakt een DECLINECOUNTER.": (
+        "The proposed time was rejected; the next run makes a DECLINECOUNTER."
+    ),
 }
 
 

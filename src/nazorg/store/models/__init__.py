@@ -13,13 +13,16 @@ from nazorg.store.models.followups import FollowUp
 from nazorg.store.models.incidents import Incident, IncidentEmployee
 from nazorg.store.models.organisation import LEADER_ROLES, ROLES, Employee, Team
 from nazorg.store.models.privacy import Erasure, RetentionCount
+from nazorg.store.models.replies import AttendeeReply, CounterProposal
 from nazorg.store.models.types import UTCDateTime
 from nazorg.store.models.users import InstanceSecret, UserAccount, WebSession
 
 __all__ = [
     "LEADER_ROLES",
     "ROLES",
+    "AttendeeReply",
     "AuditEvent",
+    "CounterProposal",
     "Delivery",
     "DeliveryCursor",
     "Emission",
