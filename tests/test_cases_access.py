@@ -94,7 +94,7 @@ def test_every_report_page_refuses_leader_management_and_staff(
             assert "Eva Eerste" not in response.text and "discriminatie" not in response.text
         posts = {
             "/meldingen/nieuw": {"reporter": "E1", "date": "2026-03-02", "category": "racisme"},
-            f"/meldingen/{case_id}/onderzoek": {"start": "2026-03-02"},
+            f"/meldingen/{case_id}/onderzoek": {"from": "2026-03-02"},
             f"/meldingen/{case_id}/buddy": {"employee": "E2"},
             f"/meldingen/{case_id}/sluiten": {"on": "2026-03-02"},
             f"/meldingen/{case_id}/herstelplan": {"consent": "1"},
@@ -151,6 +151,39 @@ def test_the_reports_role_sees_everything_and_each_read_is_audited(
     assert ("vp", "case.list", "E1") in reads
     assert ("vp", "case.show", "E1") in reads
     assert ("vp", "plan.show", "E1") in reads
+
+
+def test_the_investigation_form_posts_the_field_its_handler_reads(
+    report_site: tuple[Site, int, int, int],
+) -> None:
+    """The report page's "Onderzoek starten" form posts `from`, and the handler reads `from`
+    (it read `start`, so the form always failed with an empty date); a bad date, and a day
+    before the report, are shown next to that field."""
+    site = report_site[0]
+    client = site.client("vp")
+    token = _token(client)
+    created = client.post(
+        "/meldingen/nieuw",
+        data={"reporter": "E3", "date": "2026-03-01", "category": "seksisme", "csrf_token": token},
+    )
+    assert created.status_code == 303
+    case_id = int(created.headers["location"].rsplit("/", 1)[-1])
+    page = client.get(f"/meldingen/{case_id}").text
+    assert 'id="veld-from" name="from"' in page
+    bad = client.post(
+        f"/meldingen/{case_id}/onderzoek", data={"from": "gisteren", "csrf_token": token}
+    )
+    assert bad.status_code == 400 and 'id="fout-from"' in bad.text
+    early = client.post(
+        f"/meldingen/{case_id}/onderzoek", data={"from": "2026-02-27", "csrf_token": token}
+    )
+    assert early.status_code == 400 and 'id="fout-from"' in early.text
+    good = client.post(
+        f"/meldingen/{case_id}/onderzoek", data={"from": "2026-03-02", "csrf_token": token}
+    )
+    assert good.status_code == 303
+    with Session(site.engine) as session:
+        assert reports.get_case(session, case_id).investigation_from == date(2026, 3, 2)
 
 
 def test_the_buddy_sees_only_the_contact_moment_and_the_reporters_leader_nothing(

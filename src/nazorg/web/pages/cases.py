@@ -111,8 +111,12 @@ def _after(case_id: int) -> Response:
 
 @router.post("/meldingen/{case_id}/onderzoek")
 def investigate(
-    request: Request, case_id: int, principal: FormUser, start: Annotated[str, Form()] = ""
+    request: Request,
+    case_id: int,
+    principal: FormUser,
+    start: Annotated[str, Form(alias="from")] = "",
 ) -> Response:
+    """The form's field is `from`, as the service names it in its errors (like `--from`)."""
     ctx = web(request)
     on_error(
         request, lambda e: _show(request, principal, case_id, errors=e, values={"from": start})
