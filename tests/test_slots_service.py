@@ -189,7 +189,7 @@ def test_check_ins_360_and_ro_in_the_same_week_never_overlap(
             select(FollowUp)
             .where(col(FollowUp.due_on) >= date(2026, 4, 1))
             .where(col(FollowUp.due_on) <= date(2026, 4, 3))
-            .where(FollowUp.holder_number == "L1")
+            .where(FollowUp.slot_holder == "L1")
         ).all()
         assert {f.kind for f in week} >= {"checkin_1m", "feedback_360", "ro"}
     assert assert_nobody_double_booked(engine, since=NOW.date()) > 30
@@ -216,7 +216,7 @@ def test_a_new_leader_gets_the_conversation_in_a_free_slot_of_their_own(
     assert moved[mine[0].id] == "2026-04-02 11:00-11:45"
     with Session(engine) as session:
         f = session.get(FollowUp, mine[0].id)
-        assert f is not None and f.holder_number == "L2" and f.emit_on == f.invite_on
+        assert f is not None and f.slot_holder == "L2" and f.emit_on == f.invite_on
         events = session.exec(
             select(AuditEvent)
             .where(AuditEvent.action == "followup.reslot")
@@ -393,5 +393,5 @@ def test_a_persons_taken_times_are_read_through_their_own_indexes(engine: Any) -
     sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
     with engine.connect() as connection:
         plan = " ".join(str(r[-1]) for r in connection.execute(text("EXPLAIN QUERY PLAN " + sql)))
-    assert "ix_followup_holder_day" in plan and "ix_followup_employee_number" in plan
+    assert "ix_followup_slot_holder_day" in plan and "ix_followup_employee_number" in plan
     assert "SCAN" not in plan

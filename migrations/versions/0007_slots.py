@@ -4,7 +4,7 @@ Revision ID: 0007_slots
 Revises: 0006_accounts
 Create Date: 2026-12-04 04:10:00
 
-Every conversation records who holds it (`holder_number`), with an index on (holder, day), so
+Every conversation records who holds it (`slot_holder`), with an index on (holder, day), so
 planning reads one holder's taken times of the coming days without scanning the history. The
 slot itself is the existing `start_local`/`end_local`. Open conversations get their holder
 filled in: the leader themselves for their own 360-degree and development-plan items, else the
@@ -24,20 +24,20 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("followup", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("holder_number", sa.String(length=32), nullable=True))
-        batch_op.create_index("ix_followup_holder_day", ["holder_number", "due_on"], unique=False)
+        batch_op.add_column(sa.Column("slot_holder", sa.String(length=32), nullable=True))
+        batch_op.create_index("ix_followup_slot_holder_day", ["slot_holder", "due_on"], unique=False)
     op.execute(
-        "UPDATE followup SET holder_number = employee_number "
+        "UPDATE followup SET slot_holder = employee_number "
         "WHERE status = 'planned' AND kind IN ('feedback_360', 'development_plan')"
     )
     op.execute(
-        "UPDATE followup SET holder_number = (SELECT employee.leader_number FROM employee "
+        "UPDATE followup SET slot_holder = (SELECT employee.leader_number FROM employee "
         "WHERE employee.personnel_number = followup.employee_number) "
-        "WHERE status = 'planned' AND holder_number IS NULL"
+        "WHERE status = 'planned' AND slot_holder IS NULL"
     )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("followup", schema=None) as batch_op:
-        batch_op.drop_index("ix_followup_holder_day")
-        batch_op.drop_column("holder_number")
+        batch_op.drop_index("ix_followup_slot_holder_day")
+        batch_op.drop_column("slot_holder")

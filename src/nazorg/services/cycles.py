@@ -75,7 +75,7 @@ def _new_item(
         incident_id=None,
         employee_number=employee.personnel_number,
         kind=kind,
-        holder_number=holder,
+        slot_holder=holder,
         cycle_year=year,
         due_on=due,
         start_local=start.replace(tzinfo=None),

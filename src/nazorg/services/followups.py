@@ -246,12 +246,12 @@ def reschedule(
     end = (start.astimezone(ZoneInfo("UTC")) + length).astimezone(start.tzinfo)
     employee = session.get(Employee, followup.employee_number)
     assert employee is not None
-    holder = holder_number(session, employee, followup.kind, day)
+    holder = holder_number(session, employee, followup.kind, day, followup.holder_number)
     people = (followup.employee_number,) + ((holder,) if holder else ())
     refused = Planner(session, today, calendar, policy).refusal(start, end, people, followup.id)
     if refused is not None:
         raise ValidationError(refused, field="at")
-    followup.holder_number = holder
+    followup.slot_holder = holder
     followup.start_local = start.replace(tzinfo=None)
     followup.end_local = end.replace(tzinfo=None)
     followup.due_on = day
@@ -307,9 +307,9 @@ def reroute(
         for f in open_followups(session, number):
             moved = False
             if employee is not None and f.due_on >= today:
-                holder = holder_number(session, employee, f.kind, f.due_on)
-                if holder != f.holder_number:
-                    f.holder_number = holder
+                holder = holder_number(session, employee, f.kind, f.due_on, f.holder_number)
+                if holder != f.slot_holder:
+                    f.slot_holder = holder
                     old = f.start
                     moved = _reslot(planner, f, holder, calendar)
                     if moved:
@@ -405,8 +405,8 @@ def replan_incident(
         if checkin.status == PLANNED:
             employee = session.get(Employee, f.employee_number)
             assert employee is not None
-            f.holder_number = holder_number(session, employee, f.kind, checkin.due)
-            people = (f.employee_number,) + ((f.holder_number,) if f.holder_number else ())
+            f.slot_holder = holder_number(session, employee, f.kind, checkin.due)
+            people = (f.employee_number,) + ((f.slot_holder,) if f.slot_holder else ())
             slot = planner.place(
                 people,
                 checkin.due,

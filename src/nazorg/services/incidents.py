@@ -147,7 +147,7 @@ def register(
                 incident_id=incident.id,
                 employee_number=employee.personnel_number,
                 kind=checkin.kind,
-                holder_number=holder,
+                slot_holder=holder,
                 due_on=due,
                 start_local=start.replace(tzinfo=None),
                 end_local=end.replace(tzinfo=None),

@@ -23,6 +23,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from nazorg.core.cases import CASE_KINDS
 from nazorg.core.cycles import SELF_KINDS
 from nazorg.core.errors import NazorgError, ValidationError
 from nazorg.core.labels import kind_nl
@@ -90,9 +91,14 @@ def _caldav_busy(
 DEFAULT_POLICY = SlotPolicy()
 
 
-def holder_number(session: Session, employee: Employee, kind: str, day: date) -> str | None:
-    """Who holds this conversation on `day`: the leader for their own items, else the employee's
-    leader or teamchef (`conversation_holder`); None when nobody does."""
+def holder_number(
+    session: Session, employee: Employee, kind: str, day: date, named: str | None = None
+) -> str | None:
+    """Who holds this conversation on `day`: the named holder of a report's item (`named`, the
+    follow-up's `holder_number`), the leader for their own items, else the employee's leader or
+    teamchef (`conversation_holder`); None when nobody does."""
+    if kind in CASE_KINDS:
+        return named
     if kind in SELF_KINDS:
         return employee.personnel_number
     holder = conversation_holder(session, employee, day)
@@ -109,13 +115,20 @@ def describe(
 
 
 def conversations_of(person: str, since: date) -> SelectOfScalar[FollowUp]:
-    """The conversations from `since` on that `person` holds or is the employee of, read through
-    the (holder, day) and employee indexes. No status in the query: SQLite would then walk the
+    """The conversations from `since` on that `person` holds (as planned here, or as the named
+    holder of a report's item) or is the employee of, read through the (holder, day), holder
+    and employee indexes. No status in the query: SQLite would then walk the
     status index (every open conversation of everybody); the caller keeps the open ones."""
     return (
         select(FollowUp)
         .where(col(FollowUp.due_on) >= since)
-        .where(or_(col(FollowUp.holder_number) == person, col(FollowUp.employee_number) == person))
+        .where(
+            or_(
+                col(FollowUp.slot_holder) == person,
+                col(FollowUp.holder_number) == person,  # a report's item (issue 15)
+                col(FollowUp.employee_number) == person,
+            )
+        )
     )
 
 

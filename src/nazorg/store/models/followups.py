@@ -30,7 +30,7 @@ class FollowUp(SQLModel, table=True):
         # check-ins have no cycle year; NULLs never collide).
         sa.UniqueConstraint("employee_number", "kind", "cycle_year", name="uq_followup_cycle"),
         # One holder's conversations of the coming days, for planning slots (issue 13).
-        sa.Index("ix_followup_holder_day", "holder_number", "due_on"),
+        sa.Index("ix_followup_slot_holder_day", "slot_holder", "due_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -40,7 +40,8 @@ class FollowUp(SQLModel, table=True):
     kind: str = Field(max_length=32)
     # Who holds the conversation (the leader, or the leader themselves for their own items), as
     # last planned: the slot finder keeps one holder's conversations apart. NULL: nobody yet.
-    holder_number: str | None = Field(default=None, max_length=32)
+    # (`holder_number` below is the explicit holder of a report's item, issue 15.)
+    slot_holder: str | None = Field(default=None, max_length=32)
     cycle_year: int | None = None  # feedback_360, development_plan, ro: the cycle's year
     due_on: date = Field(index=True)
     # Wall-clock times in `tzid`, without offset (a TIMESTAMP WITHOUT TIME ZONE on purpose).
@@ -61,6 +62,12 @@ class FollowUp(SQLModel, table=True):
     closed_by: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
+    # Reports and recovery plans (issue 15): the case, plan or measure this item belongs to, and
+    # who holds it when that is not the employee's leader (a buddy, a measure's owner).
+    case_id: int | None = Field(default=None, foreign_key="report_case.id", index=True)
+    plan_id: int | None = Field(default=None, foreign_key="recovery_plan.id", index=True)
+    measure_id: int | None = Field(default=None, foreign_key="plan_measure.id", index=True)
+    holder_number: str | None = Field(default=None, max_length=32, index=True)
 
     @property
     def start(self) -> datetime:
