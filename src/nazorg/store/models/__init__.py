@@ -12,6 +12,7 @@ from nazorg.store.models.followups import FollowUp
 from nazorg.store.models.incidents import Incident, IncidentEmployee
 from nazorg.store.models.organisation import LEADER_ROLES, ROLES, Employee, Team
 from nazorg.store.models.privacy import Erasure, RetentionCount
+from nazorg.store.models.reports import ReportRetained, ReportVersion
 from nazorg.store.models.types import UTCDateTime
 from nazorg.store.models.users import InstanceSecret, UserAccount, WebSession
 
@@ -29,6 +30,8 @@ __all__ = [
     "IncidentEmployee",
     "InstanceSecret",
     "RetentionCount",
+    "ReportRetained",
+    "ReportVersion",
     "Run",
     "Team",
     "UTCDateTime",
