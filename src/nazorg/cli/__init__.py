@@ -129,6 +129,9 @@ def _register() -> None:
     privacy.register(app)
     delivery.register(app)
     web.register(app)
+    from nazorg.cli import report
+
+    report.register(app)
 
 
 _register()

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from nazorg.core.errors import ConfigError
 from nazorg.core.planning import Plan
 from nazorg.settings.delivery import DeliverySettings
+from nazorg.settings.report import ReportSettings
 from nazorg.settings.web import WebSettings
 
 DEFAULT_INCIDENT_KINDS = (
@@ -117,6 +118,7 @@ class Settings(BaseSettings):
     purge_in_daily_run: bool = False
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
     @field_validator("language")
     @classmethod
