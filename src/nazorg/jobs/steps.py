@@ -117,6 +117,8 @@ def privacy_step(ctx: RunContext) -> dict[str, Any]:
                     today=ctx.today,
                     now=ctx.clock(),
                     retention_months=settings.retention_months,
+                    overdue_workdays=settings.overdue_workdays,
+                    violence_kinds=settings.violence_kinds,
                     outbox=settings.outbox_dir,
                     actor=RUN_ACTOR,
                 )

@@ -84,27 +84,16 @@ def build(
     org = figures.organisation(session, period.last)
     if team is not None and team not in org.names:
         raise NazorgError(f"--team: onbekend team {team!r}; zie `nazorg employee list`")
-    counts = _counts(session, period, options, calendar)
+    counts = raw_counts(session, period, options, calendar)
     columns = counts.columns()
     per_team = {code: {c: counts.teams[code][c] for c in columns} for code in org.names}
-    merged = merge_small_teams(per_team, org.sizes, k=options.k)
+    merged, published = _publish(per_team, org.sizes, counts, columns, options.k)
     if team is not None and team not in merged:
         raise NazorgError(
-            f"--team: team {team} heeft minder dan {options.k} medewerkers en staat in "
+            f"--team: team {team} is te klein om apart te tonen en staat in "
             f"'{OTHER_TEAMS}'; vraag het hele rapport op"
         )
-    rows = add_total_row(merged, columns, TOTAL)
-    unsummed = {"incidents", *(kind_column(k) for k in counts.kinds)}
-    for column in unsummed:
-        rows[TOTAL][column] = counts.total[column]
-    table = Table(
-        rows,
-        tuple(columns),
-        total_row=TOTAL,
-        partitions=(Partition("checkins_due", PARTITION),),
-        summed=frozenset(columns) - unsummed,
-    )
-    published = suppress(table, k=options.k)
+    rows = published.table.rows
     histograms = _merged_histograms(counts, merged)
     names = {**org.names, OTHER_TEAMS: OTHER_TEAMS.capitalize(), TOTAL: "Totaal"}
     made = {name: _row(published, name, names[name], histograms[name]) for name in rows}
@@ -113,7 +102,42 @@ def build(
     return Report(period, options.k, tuple(counts.kinds), tuple(shown), made[TOTAL], trend)
 
 
-def _counts(session: Session, period: Period, options: Options, calendar: WorkCalendar) -> Counts:
+def _publish(
+    per_team: dict[str, dict[str, int]],
+    sizes: Mapping[str, int],
+    counts: Counts,
+    columns: list[str],
+    k: int,
+) -> tuple[dict[str, dict[str, int]], SuppressedTable]:
+    """Merge small teams, suppress; while a hidden figure stays exposed (the labels alone give
+    it away, `SuppressedTable.exposed`), merge the next smallest team into "overige teams" too.
+    With one team row left, what stays exposed is hidden all the same."""
+    sizes = dict(sizes)
+    while True:
+        merged = merge_small_teams(per_team, sizes, k=k)
+        rows = add_total_row(merged, columns, TOTAL)
+        unsummed = {"incidents", *(kind_column(kind) for kind in counts.kinds)}
+        for column in unsummed:
+            rows[TOTAL][column] = counts.total[column]
+        table = Table(
+            rows,
+            tuple(columns),
+            total_row=TOTAL,
+            partitions=(Partition("checkins_due", PARTITION),),
+            summed=frozenset(columns) - unsummed,
+        )
+        published = suppress(table, k=k)
+        separate = [t for t in merged if t != OTHER_TEAMS]
+        if not published.exposed or len(merged) <= 1 or not separate:
+            return merged, published
+        order = {t: i for i, t in enumerate(per_team)}
+        smallest = min(separate, key=lambda t: (sizes[t], order[t]))
+        sizes[smallest] = 0
+
+
+def raw_counts(
+    session: Session, period: Period, options: Options, calendar: WorkCalendar
+) -> Counts:
     counts = figures.count(
         session,
         period,

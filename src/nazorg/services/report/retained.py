@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from nazorg.core.cycles import RO
-from nazorg.core.planning import CANCELLED, DECLINED, HELD, Plan, escalation_date
-from nazorg.core.workdays import WorkCalendar
+from nazorg.core.planning import CANCELLED, DECLINED, HELD, SKIPPED, Plan, escalation_date
+from nazorg.core.workdays import WorkCalendar, add_months
 from nazorg.services.report.figures import CYCLE_KIND, REFERRED, Counts, kind_column
 from nazorg.services.report.period import Period, key
 from nazorg.store.models import Employee, FollowUp, Incident, IncidentEmployee, ReportRetained
@@ -95,6 +95,7 @@ def fold(
             ):
                 figure += ":violence"
             found[(key(f.due_on), team, figure, closed if f.status == HELD else "", "")] += 1
+    _lost_violence_points(session, incidents, followups, teams, violence_kinds, found)
     for (month, team, figure, closed, overdue), n in sorted(found.items()):
         row = session.exec(
             select(ReportRetained)
@@ -115,6 +116,65 @@ def fold(
         row.count += n
         session.add(row)
     return len(found)
+
+
+def _lost_violence_points(
+    session: Session,
+    incidents: Sequence[Incident],
+    followups: Sequence[FollowUp],
+    teams: dict[str, str],
+    violence_kinds: Sequence[str],
+    found: Counter[Key],
+) -> None:
+    """R&O conversations that stay but lose their violence point with the purged incidents:
+    the point is kept as `ro_violence_point` in the R&O's month (figures.py counts it live)."""
+    doomed = {i.id for i in incidents if i.kind in violence_kinds}
+    if not doomed:
+        return
+    staying = {f.id for f in followups}
+    people = sorted({number for i, number, _ in _incident_people(session, sorted(doomed))})
+    for start in range(0, len(people), 500):
+        ros = session.exec(
+            select(FollowUp)
+            .where(col(FollowUp.employee_number).in_(people[start : start + 500]))
+            .where(FollowUp.kind == RO)
+            .where(col(FollowUp.status).not_in((SKIPPED, CANCELLED)))
+        ).all()
+        for ro in ros:
+            if ro.id in staying:
+                continue
+            before = violence_ids(session, ro, violence_kinds)
+            if before and before <= doomed:
+                team = teams.get(ro.employee_number) or _teams(session, [ro.employee_number]).get(
+                    ro.employee_number, ""
+                )
+                found[(key(ro.due_on), team, "ro_violence_point", "", "")] += 1
+
+
+def violence_ids(session: Session, ro: FollowUp, violence_kinds: Sequence[str]) -> set[int]:
+    """The violence incidents behind an R&O's agenda point (as `violence_since_last_ro`)."""
+    previous = session.exec(
+        select(col(FollowUp.due_on))
+        .where(FollowUp.employee_number == ro.employee_number)
+        .where(FollowUp.kind == RO)
+        .where(col(FollowUp.due_on) < ro.due_on)
+        .where(FollowUp.status != CANCELLED)
+        .order_by(col(FollowUp.due_on).desc())
+        .limit(1)
+    ).first()
+    since = previous if previous is not None else add_months(ro.due_on, -12)
+    return {
+        i
+        for i in session.exec(
+            select(Incident.id)
+            .join(IncidentEmployee, col(IncidentEmployee.incident_id) == col(Incident.id))
+            .where(IncidentEmployee.employee_number == ro.employee_number)
+            .where(col(Incident.kind).in_(tuple(violence_kinds)))
+            .where(col(Incident.occurred_on) > since)
+            .where(col(Incident.occurred_on) <= ro.due_on)
+        ).all()
+        if i is not None
+    }
 
 
 def _teams(session: Session, numbers: Sequence[str]) -> dict[str, str]:
@@ -170,6 +230,9 @@ def _add_row(counts: Counts, row: ReportRetained, end: str) -> None:
         (counts.total if not row.team_code else counts.teams[row.team_code])[figure] += n
         return
     team = counts.teams[row.team_code]
+    if figure == "ro_violence_point":
+        team["ro_with_violence_point"] += n
+        return
     parts = figure.split(":")
     if parts[0] == "checkin":
         team["checkins_due"] += n
