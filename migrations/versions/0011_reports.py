@@ -20,7 +20,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """The retained report counts and the report versions the daily run wrote."""
+    """The retained report counts, the report versions the daily run wrote, and an index on the
+    incident date (the report reads a period's incidents)."""
+    with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_incident_occurred_on"), ["occurred_on"], unique=False)
     op.create_table(
         "report_retained",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -58,7 +61,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the report tables."""
+    """Drop the report tables and the index."""
+    with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incident_occurred_on"))
     op.drop_table("report_version")
     with op.batch_alter_table("report_retained", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_retained_month"))

@@ -27,6 +27,7 @@ from nazorg.core.suppression import (
     Cell,
     Hidden,
     Partition,
+    Reason,
     SuppressedTable,
     Table,
     add_total_row,
@@ -126,13 +127,38 @@ def _publish(
             partitions=(Partition("checkins_due", PARTITION),),
             summed=frozenset(columns) - unsummed,
         )
-        published = suppress(table, k=k)
+        published = _suppress_in_blocks(table, k)
         separate = [t for t in merged if t != OTHER_TEAMS]
         if not published.exposed or len(merged) <= 1 or not separate:
             return merged, published
         order = {t: i for i, t in enumerate(per_team)}
         smallest = min(separate, key=lambda t: (sizes[t], order[t]))
         sizes[smallest] = 0
+
+
+def _suppress_in_blocks(table: Table, k: int) -> SuppressedTable:
+    """`suppress` on each group of figures that share an equation, put back together.
+
+    No equation links two groups (the check-in partition; each other summed figure with its
+    column; an unsummed figure with nothing), so a reader learns nothing more from the whole
+    than from the groups, and each group is far quicker to protect than the whole table.
+    """
+    partition = ("checkins_due", *PARTITION)
+    blocks = [partition] + [(c,) for c in table.columns if c not in partition]
+    hidden: dict[tuple[str, str], Reason] = {}
+    exposed: set[tuple[str, str]] = set()
+    for block in blocks:
+        part = Table(
+            {name: {c: row[c] for c in block} for name, row in table.rows.items()},
+            block,
+            total_row=table.total_row,
+            partitions=table.partitions if block == partition else (),
+            summed=frozenset(block) & table.summed_columns,
+        )
+        result = suppress(part, k=k)
+        hidden.update(result.hidden)
+        exposed |= result.exposed
+    return SuppressedTable(table, k, hidden, frozenset(exposed))
 
 
 def raw_counts(
@@ -194,22 +220,28 @@ def _primary(value: int, k: int) -> Cell:
 def _trend(
     session: Session, period: Period, options: Options, calendar: WorkCalendar, total: Row
 ) -> tuple[MonthFigures, ...]:
+    months = period.trend_months()
+    live = figures.trend(
+        session, months, overdue_workdays=options.overdue_workdays, calendar=calendar
+    )
     result = []
-    for month in period.trend_months():
+    for month, figures_of_month in zip(months, live, strict=True):
         if period.span == 1 and month == period.until:
             result.append(MonthFigures(month, total.cells["incidents"], total.held_on_time_share))
             continue
-        one = Period(month)
-        counts = Counts(kinds=list(options.kinds))
-        figures.incidents_total(session, counts, one.first, one.last)
-        figures.checkins(session, counts, one.first, one.last, options.overdue_workdays, calendar)
-        retained.add(session, counts, one)
-        on_time = sum(row["held_on_time"] for row in counts.teams.values())
-        due = sum(row["checkins_due"] for row in counts.teams.values())
+        kept = Counts(kinds=list(options.kinds))
+        retained.add(session, kept, Period(month))
+        incidents = figures_of_month.incidents + kept.total["incidents"]
+        on_time = figures_of_month.held_on_time + sum(
+            row["held_on_time"] for row in kept.teams.values()
+        )
+        due = figures_of_month.checkins_due + sum(
+            row["checkins_due"] for row in kept.teams.values()
+        )
         result.append(
             MonthFigures(
                 month,
-                _primary(counts.total["incidents"], options.k),
+                _primary(incidents, options.k),
                 share(_primary(on_time, options.k), _primary(due, options.k)),
             )
         )

@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -324,3 +325,46 @@ def _cycles(
     ).all()
     for team, n in rows:
         counts.teams[team]["ro_with_violence_point"] += n
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    incidents: int
+    held_on_time: int
+    checkins_due: int
+
+
+def trend(
+    session: Session,
+    months: Sequence[date],
+    *,
+    overdue_workdays: int,
+    calendar: WorkCalendar,
+) -> list[TrendMonth]:
+    """Per month (first days, consecutive): incidents of the organisation, and the check-ins
+    planned in it with those held on time by its end (two grouped queries for all months)."""
+    from nazorg.services.report.period import month_end
+
+    first, last = months[0], month_end(months[-1])
+    ends = [month_end(m) for m in months]
+
+    def bucket(column: Any) -> Any:
+        return sa.case(*((column <= end, index) for index, end in enumerate(ends)), else_=len(ends))
+
+    occurred = bucket(col(Incident.occurred_on)).label("bucket")
+    incidents = dict(
+        session.exec(
+            select(occurred, func.count())
+            .where(col(Incident.occurred_on).between(first, last))
+            .group_by(occurred)
+        ).all()
+    )
+    held: Counter[int] = Counter()
+    due: Counter[int] = Counter()
+    for index, month in enumerate(months):
+        # One query per month: the CASE of limits stays as short as a month.
+        counts = Counts(kinds=[])
+        checkins(session, counts, month, ends[index], overdue_workdays, calendar)
+        held[index] = sum(row["held_on_time"] for row in counts.teams.values())
+        due[index] = sum(row["checkins_due"] for row in counts.teams.values())
+    return [TrendMonth(incidents.get(i, 0), held[i], due[i]) for i in range(len(months))]
