@@ -22,6 +22,7 @@ from nazorg.jobs.steps import (
     deliver_versions,
     generate_cycle_items,
     privacy_step,
+    report_step,
     write_versions,
 )
 
@@ -36,6 +37,7 @@ def default_steps() -> Steps:
         after=(
             AfterStep("delivery", deliver_versions),
             AfterStep("privacy", privacy_step),
+            AfterStep("report", report_step),
         ),
     )
 

@@ -126,3 +126,20 @@ def privacy_step(ctx: RunContext) -> dict[str, Any]:
     except NazorgError as exc:
         result["error"] = str(exc)
     return result
+
+
+def report_step(ctx: RunContext) -> dict[str, Any]:
+    """From the first working day of a month: last month's report (and in the 4th, 8th and 12th
+    month of the reporting year the 4-, 8- or 12-month report) as an e-mail draft to sector
+    leadership, exactly once (`nazorg.services.report.monthly`). A failure is reported in the
+    result, never raised; the next run tries again."""
+    from nazorg.services.report.monthly import write_due
+
+    if not ctx.settings.report.management:
+        return {}
+    try:
+        with transaction(ctx.engine) as session:
+            written = write_due(session, today=ctx.today, now=ctx.clock(), settings=ctx.settings)
+    except NazorgError as exc:
+        return {"error": str(exc)}
+    return {"written": written}
