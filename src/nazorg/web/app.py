@@ -76,6 +76,9 @@ def create_app(
     errors.install(app)
     for module in (login, dashboard, conversations, incidents, employees, privacy):
         app.include_router(module.router)
+    from nazorg.web.pages import report
+
+    app.include_router(report.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / STATIC), name="static")
     return app
 

@@ -47,9 +47,10 @@ def read(
     team: str | None = None,
     calendar: WorkCalendar | None = None,
 ) -> tuple[Report, bytes]:
-    """The report of `period` in `fmt`, for management and staff only; the read is audited."""
+    """The report of `period` in `fmt` (or `body`: the HTML without page frame, for the web
+    page), for management and staff only (checked before anything is read); audited."""
     principal.require(MANAGEMENT, STAFF)
-    if fmt not in FORMATS:
+    if fmt not in (*FORMATS, "body"):
         from nazorg.core.errors import NazorgError
 
         raise NazorgError(f"--format: kies uit {', '.join(FORMATS)}")

@@ -166,6 +166,8 @@ def render_format(report: Report, fmt: str, **kwargs: Any) -> bytes:
         return to_pdf(report, **kwargs)
     if fmt == "html":
         return to_html(report, **kwargs).encode()
+    if fmt == "body":
+        return to_html_body(report, **kwargs).encode()
     if fmt == "csv":
         return to_csv(report).encode()
     if fmt == "json":
