@@ -167,7 +167,12 @@ def _registration(session: Session, counts: Counts, first: date, last: date) -> 
     from nazorg.services.privacy.records import local_day
 
     rows = session.exec(
-        select(Incident.id, Employee.team_code, Incident.occurred_on, Incident.registered_at)
+        select(
+            col(Incident.id),
+            col(Employee.team_code),
+            col(Incident.occurred_on),
+            col(Incident.registered_at),
+        )
         .join(IncidentEmployee, col(IncidentEmployee.incident_id) == col(Incident.id))
         .join(Employee, col(Employee.personnel_number) == col(IncidentEmployee.employee_number))
         .where(_in_period(first, last))
@@ -262,7 +267,7 @@ def _cycles(
     done = sa.case(
         (
             sa.and_(
-                FollowUp.status == HELD,
+                col(FollowUp.status) == HELD,
                 sa.or_(closed_at.is_(None), closed_at < sa.literal(end, UTCDateTime())),
             ),
             1,
@@ -294,14 +299,15 @@ def _cycles(
         {day: add_months(day, -12) for day in (first + timedelta(days=i) for i in range(days))},
         value=col(FollowUp.due_on),
     )
-    previous = sa.alias(FollowUp.__table__, "previous_ro")  # type: ignore[arg-type]
+    followup = sa.inspect(FollowUp).local_table
+    previous = sa.alias(followup, "previous_ro")
     since = (
         select(func.max(previous.c.due_on))
         .where(previous.c.employee_number == col(FollowUp.employee_number))
         .where(previous.c.kind == RO)
         .where(previous.c.due_on < col(FollowUp.due_on))
         .where(previous.c.status != CANCELLED)
-        .correlate(FollowUp.__table__)  # type: ignore[arg-type]
+        .correlate(followup)
         .scalar_subquery()
     )
     met = (
@@ -312,9 +318,9 @@ def _cycles(
         .where(col(Incident.kind).in_(tuple(violence_kinds)))
         .where(col(Incident.occurred_on) > func.coalesce(since, year_before))
         .where(col(Incident.occurred_on) <= col(FollowUp.due_on))
-        .correlate(FollowUp.__table__)  # type: ignore[arg-type]
+        .correlate(followup)
     )
-    rows = session.exec(
+    points = session.exec(
         select(Employee.team_code, func.count())
         .select_from(FollowUp)
         .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
@@ -323,7 +329,7 @@ def _cycles(
         .where(sa.exists(met))
         .group_by(col(Employee.team_code))
     ).all()
-    for team, n in rows:
+    for team, n in points:
         counts.teams[team]["ro_with_violence_point"] += n
 
 

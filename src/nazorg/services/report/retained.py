@@ -74,9 +74,10 @@ def fold(
     for (month, team), numbers in affected.items():
         found[(month, team, "employees_affected", "", "")] += len(numbers)
     for f in followups:
-        team = teams.get(f.employee_number)
-        if team is None or f.status not in (HELD, DECLINED, CANCELLED):
+        found_team = teams.get(f.employee_number)
+        if found_team is None or f.status not in (HELD, DECLINED, CANCELLED):
             continue
+        team = found_team
         closed = key(local_day(f.closed_at) if f.closed_at is not None else f.due_on)
         if f.incident_id is not None:
             limit = escalation_date(f.due_on, plan, calendar)
@@ -128,7 +129,7 @@ def _lost_violence_points(
 ) -> None:
     """R&O conversations that stay but lose their violence point with the purged incidents:
     the point is kept as `ro_violence_point` in the R&O's month (figures.py counts it live)."""
-    doomed = {i.id for i in incidents if i.kind in violence_kinds}
+    doomed = {i.id for i in incidents if i.kind in violence_kinds and i.id is not None}
     if not doomed:
         return
     staying = {f.id for f in followups}
