@@ -21,6 +21,8 @@ def test_report_json_for_last_month(cli_team: Cli) -> None:
     assert data["total"]["incidents"] == "<5"
     assert [row["team"] for row in data["teams"]] == ["BT1"]  # 6 employees: a row of its own
     assert "Eva" not in result.output and "E1" not in result.output
+    one = json.loads(cli_team("report", "--team", "BT1", "--format", "json").output)
+    assert [row["team"] for row in one["teams"]] == ["BT1"] and one["total"] == data["total"]
 
 
 def test_formats_and_output(cli_team: Cli, tmp_path: Path) -> None:

@@ -58,11 +58,10 @@ def fold(
     teams = _teams(session, [f.employee_number for f in followups])
     ids = [i.id for i in incidents if i.id is not None]
     people: dict[int, set[str]] = {}
-    for incident_id, team in _incident_teams(session, ids):
-        people.setdefault(incident_id, set()).add(team)
     affected: dict[tuple[str, str], set[str]] = {}
     months = {i.id: key(i.occurred_on) for i in incidents}
     for incident_id, number, team in _incident_people(session, ids):
+        people.setdefault(incident_id, set()).add(team)
         month = months[incident_id]
         affected.setdefault((month, team), set()).add(number)
     for incident in incidents:
@@ -200,10 +199,6 @@ def _incident_people(session: Session, ids: Sequence[int]) -> list[tuple[int, st
             .where(col(IncidentEmployee.incident_id).in_(ids[start : start + 500]))
         ).all()
     return result
-
-
-def _incident_teams(session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
-    return sorted({(i, team) for i, _, team in _incident_people(session, ids)})
 
 
 def add(session: Session, counts: Counts, period: Period) -> None:
