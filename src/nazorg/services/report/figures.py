@@ -206,6 +206,8 @@ def checkins(
     last: date,
     overdue_workdays: int,
     calendar: WorkCalendar,
+    *,
+    by_team: bool = True,
 ) -> None:
     """The partition of check-ins planned in [first, last] at the end of `last` (module doc)."""
     end = day_start(last + timedelta(days=1))
@@ -244,14 +246,25 @@ def checkins(
         (sa.and_(closed, col(FollowUp.status) == HELD, col(FollowUp.outcome) == REFERRED), 1),
         else_=0,
     ).label("referred")
-    rows = session.exec(
-        select(Employee.team_code, state, referred, func.count())
-        .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
-        .where(col(FollowUp.due_on).between(first, last))
-        .where(col(FollowUp.incident_id).is_not(None))
-        .where(FollowUp.status != SKIPPED)
-        .group_by(col(Employee.team_code), state, referred)
-    ).all()
+    where = (
+        col(FollowUp.due_on).between(first, last),
+        col(FollowUp.incident_id).is_not(None),
+        FollowUp.status != SKIPPED,
+    )
+    if by_team:
+        rows = session.exec(
+            select(Employee.team_code, state, referred, func.count())
+            .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
+            .where(*where)
+            .group_by(col(Employee.team_code), state, referred)
+        ).all()
+    else:  # the whole organisation (the trend) needs no team, so no join
+        rows = [
+            ("", name, is_referred, n)
+            for name, is_referred, n in session.exec(
+                select(state, referred, func.count()).where(*where).group_by(state, referred)
+            ).all()
+        ]
     for team, name, is_referred, n in rows:
         counts.teams[team]["checkins_due"] += n
         counts.teams[team][name] += n
@@ -370,7 +383,7 @@ def trend(
     for index, month in enumerate(months):
         # One query per month: the CASE of limits stays as short as a month.
         counts = Counts(kinds=[])
-        checkins(session, counts, month, ends[index], overdue_workdays, calendar)
+        checkins(session, counts, month, ends[index], overdue_workdays, calendar, by_team=False)
         held[index] = sum(row["held_on_time"] for row in counts.teams.values())
         due[index] = sum(row["checkins_due"] for row in counts.teams.values())
     return [TrendMonth(incidents.get(i, 0), held[i], due[i]) for i in range(len(months))]
