@@ -98,3 +98,41 @@ def test_no_management_addresses_no_report(engine: Any, database_url: str, tmp_p
     result = _run(engine, settings, date(2026, 3, 2))
     assert result.after.get("report") == {}
     assert not (tmp_path / "outbox" / "rapportage").exists()
+
+
+def test_the_draft_goes_to_the_imap_drafts_folder_once(
+    sqlite_url: str, tmp_path: Path, dovecot: Any, certificates: Any
+) -> None:
+    """With [delivery.imap], the report draft is APPENDed to the aftercare mailbox's drafts
+    folder by the same IMAP client as the invites' drafts, once however often the run runs."""
+    from nazorg.settings import Settings
+    from nazorg.store.engine import make_engine
+    from nazorg.store.migrate import upgrade
+    from tests.test_delivery import imap_target
+
+    user = dovecot.add_user()
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    try:
+        with transaction(engine) as session:
+            history(session, 2026)
+        settings = Settings(
+            database_url=sqlite_url,
+            outbox=tmp_path / "outbox",
+            cycle_kinds=(),
+            report={"management": ["sectorleiding@politie.example"], "k": 3},
+            delivery={"imap": imap_target(dovecot, certificates, user)},
+        )
+        first = _run(engine, settings, date(2026, 3, 2))
+        assert first.after["report"].get("imap") == {"delivered": 1}, first.after
+        second = _run(engine, settings, date(2026, 3, 3))
+        assert second.after["report"]["imap"] == {"delivered": 0}
+        [draft] = dovecot.messages(*user)
+        assert "\\Draft" in draft.flags
+        eml = tmp_path / "outbox" / "rapportage" / "nazorg-rapportage-2026-02.eml"
+        assert draft.raw == eml.read_bytes()  # the outbox's bytes, unchanged
+        with transaction(engine) as session:
+            [version] = session.exec(select(ReportVersion)).all()
+            assert version.delivered_at is not None and version.attempts == 1
+    finally:
+        engine.dispose()

@@ -55,6 +55,9 @@ def upgrade() -> None:
         sa.Column("digest", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("eml_path", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column("written_at", nazorg.store.models.types.UTCDateTime(), nullable=False),
+        sa.Column("delivered_at", nazorg.store.models.types.UTCDateTime(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("kind", "period_to", name="uq_report_version"),
     )

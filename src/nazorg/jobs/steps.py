@@ -133,7 +133,7 @@ def report_step(ctx: RunContext) -> dict[str, Any]:
     month of the reporting year the 4-, 8- or 12-month report) as an e-mail draft to sector
     leadership, exactly once (`nazorg.services.report.monthly`). A failure is reported in the
     result, never raised; the next run tries again."""
-    from nazorg.services.report.monthly import write_due
+    from nazorg.services.report.monthly import deliver_drafts, write_due
 
     if not ctx.settings.report.management:
         return {}
@@ -142,4 +142,7 @@ def report_step(ctx: RunContext) -> dict[str, Any]:
             written = write_due(session, today=ctx.today, now=ctx.clock(), settings=ctx.settings)
     except NazorgError as exc:
         return {"error": str(exc)}
-    return {"written": written}
+    result: dict[str, Any] = {"written": written}
+    if ctx.settings.delivery.imap is not None:  # the drafts folder, as for the invites' drafts
+        result["imap"] = deliver_drafts(ctx.engine, settings=ctx.settings, now=ctx.clock())
+    return result

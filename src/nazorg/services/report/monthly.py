@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from nazorg.core.access import system
 from nazorg.core.workdays import WorkCalendar
@@ -143,3 +144,105 @@ def draft(period: Period, pdf: bytes, settings: Settings) -> bytes:
 
 def outbox_path(settings: Settings, period: Period) -> Path:
     return settings.outbox_dir / "rapportage" / f"nazorg-rapportage-{period.slug()}.eml"
+
+
+def deliver_drafts(engine: Engine, *, settings: Settings, now: datetime) -> dict[str, Any]:
+    """APPEND the written, undelivered report drafts to the `[delivery.imap]` drafts folder of
+    the aftercare mailbox (`{owner}`), with the same IMAP client as the invites' drafts.
+
+    Rules: each draft once; the attempt is committed before the network call, so a retry after
+    a crash first searches the folder for the Message-ID (as the invites' delivery does). A
+    failure is recorded on the version and retried by the next run; it never raises.
+    """
+    from nazorg.core.errors import NazorgError
+    from nazorg.delivery.base import DeliveryError, scrub
+    from nazorg.delivery.imap import ImapClient
+    from nazorg.settings.delivery import OWNER
+    from nazorg.store.engine import transaction
+
+    config = settings.delivery.imap
+    if config is None:
+        return {}
+    with transaction(engine) as session:
+        pending = [
+            v.id
+            for v in session.exec(
+                select(ReportVersion)
+                .where(col(ReportVersion.delivered_at).is_(None))
+                .order_by(col(ReportVersion.id))
+            ).all()
+        ]
+    if not pending:
+        return {"delivered": 0}
+    password: str | None = None
+    delivered = 0
+    errors: list[str] = []
+    client: ImapClient | None = None
+    try:
+        password = config.secret("imap")
+        client = ImapClient(config, password)
+        for version_id in pending:
+            with transaction(engine) as session:  # the attempt counts before the network call
+                version = session.get(ReportVersion, version_id)
+                if version is None or version.delivered_at is not None:
+                    continue
+                version.attempts += 1
+                session.add(version)
+                session.flush()
+                try:
+                    item = _item(version, settings, OWNER, config.folder)
+                except DeliveryError as exc:
+                    version.last_error = str(exc)[:1000]
+                    errors.append(version.last_error)
+                    continue
+            error: str | None = None
+            try:
+                client.deliver(item)
+            except DeliveryError as exc:
+                error = scrub(str(exc), (password,))[:1000]
+                errors.append(error)
+            with transaction(engine) as session:
+                version = session.get(ReportVersion, version_id)
+                assert version is not None
+                version.last_error = error
+                if error is None:
+                    version.delivered_at = now
+                    delivered += 1
+                session.add(version)
+    except NazorgError as exc:
+        errors.append(scrub(str(exc), (password,)))
+    finally:
+        if client is not None:
+            client.close()
+    return {"delivered": delivered, "errors": errors} if errors else {"delivered": delivered}
+
+
+def _item(version: ReportVersion, settings: Settings, owner: str, folder: str) -> Any:
+    from nazorg.delivery.base import DeliveryError, Item
+
+    try:
+        eml = Path(version.eml_path or "").read_bytes()
+    except OSError as exc:
+        raise DeliveryError(
+            f"rapportage-concept {version.eml_path} niet leesbaar ({exc})"
+        ) from None
+    header = eml.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+    message_id = next(
+        line.split(":", 1)[1].strip().strip("<>")
+        for line in header.split("\r\n")
+        if line.lower().startswith("message-id:")
+    )
+    return Item(
+        delivery_id=version.id or 0,
+        method="REPORT",
+        uid=f"nazorg-rapportage-{version.kind}-{version.period_to}",
+        sequence=0,
+        message_id=message_id,
+        dtstamp=version.written_at,
+        sender=settings.organizer.email,
+        recipients=tuple(settings.report.management),
+        destination=folder.replace(owner, settings.organizer.email),
+        eml=eml,
+        ics=None,
+        first_attempt=version.attempts <= 1,
+    )

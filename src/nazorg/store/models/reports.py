@@ -53,6 +53,8 @@ class ReportVersion(SQLModel, table=True):
 
     `kind`: `month`, `months4`, `months8` or `months12`; `period_to`: YYYY-MM of its last month.
     `digest`: SHA-256 of the PDF (the output is deterministic); `eml_path`: the draft written.
+    `delivered_at`, `attempts`, `last_error`: its delivery to the IMAP drafts folder, when
+    `[delivery.imap]` is set (NULL: not yet delivered, or no IMAP target).
     """
 
     __tablename__ = "report_version"
@@ -66,3 +68,6 @@ class ReportVersion(SQLModel, table=True):
     digest: str = Field(max_length=64)
     eml_path: str | None = Field(default=None, max_length=1000)
     written_at: datetime = Field(sa_column=utc_column())
+    delivered_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=1000)
