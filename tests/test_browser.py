@@ -164,3 +164,24 @@ def test_every_action_works_by_keyboard(live: Live, page: Any) -> None:
     page.get_by_role("button", name="Vastleggen als gehouden").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live.url}/gesprekken/{live.site.e3_checkin}?klaar=gehouden")
+
+
+def test_sector_leadership_reads_the_report_on_a_phone(live: Live, browser: Any) -> None:
+    """The report page (issue 14) on a phone: the charts and tables, the period choice, and no
+    serious accessibility violation."""
+    context = browser.new_context(
+        locale="nl-NL", timezone_id="Europe/Amsterdam", viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    try:
+        live.login(page, "sector")
+        assert page.url.endswith("/rapportage")
+        assert "februari 2026" in page.inner_text("h1")
+        assert page.locator("svg[role=img]").count() == 2
+        check(live, page, "rapportage")
+        page.get_by_label("Periode").select_option("4")
+        page.get_by_role("button", name="Tonen").click()
+        assert "november 2025 t/m februari 2026" in page.inner_text("main")
+        assert "Eva Eerste" not in page.inner_text("main")
+    finally:
+        context.close()

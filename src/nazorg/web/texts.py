@@ -123,6 +123,15 @@ ENGLISH: dict[str, str] = {
     "Vastgelegd: het gesprek is gehouden.": "Recorded: the conversation was held.",
     "Het gesprek is verzet.": "The conversation was moved.",
     "Vastgelegd: de medewerker ziet af van nazorg.": "Recorded: the employee declines aftercare.",
+    # /rapportage (issue 14)
+    "Periode": "Period",
+    "Tot en met maand": "Up to and including month",
+    "Tonen": "Show",
+    "Downloaden": "Download",
+    "Eén maand": "One month",
+    "4 maanden": "4 months",
+    "8 maanden": "8 months",
+    "12 maanden": "12 months",
 }
 
 
