@@ -92,7 +92,7 @@ def write_due(
             calendar=calendar,
         )
         message = draft(period, pdf, settings)
-        path = settings.outbox_dir / "rapportage" / f"nazorg-rapportage-{period.slug()}.eml"
+        path = outbox_path(settings, period)
         write_atomic(path, message)
         session.add(
             ReportVersion(
@@ -143,6 +143,7 @@ def draft(period: Period, pdf: bytes, settings: Settings) -> bytes:
 
 
 def outbox_path(settings: Settings, period: Period) -> Path:
+    """Where the draft of `period` goes: `outbox/rapportage/`, a name fixed by the period."""
     return settings.outbox_dir / "rapportage" / f"nazorg-rapportage-{period.slug()}.eml"
 
 
