@@ -55,6 +55,7 @@ postgres:
 servers: $(OIDC_MODULES)
 	@sh scripts/ensure-test-servers.sh
 	@sh scripts/ensure-browser.sh
+	@sh scripts/ensure-report-tools.sh
 
 # npm ci only when node_modules is missing or older than the lock file: re-runs need no network.
 $(OIDC_MODULES): tests/oidc/package-lock.json tests/oidc/package.json

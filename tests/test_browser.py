@@ -219,3 +219,27 @@ def test_reports_pages_for_staff_with_the_reports_role(live: Live, page: Any) ->
     assert "Gesprek met de teamchef" in measures.inner_text()
     assert "Tineke Chef" in measures.inner_text()
     check(live, page, "herstelplan-maatregel")
+
+
+def test_sector_leadership_reads_the_report_on_a_phone(live: Live, browser: Any) -> None:
+    """The report page (issue 14) on a phone: the charts and tables, the period choice, and no
+    serious accessibility violation."""
+    context = browser.new_context(
+        locale="nl-NL", timezone_id="Europe/Amsterdam", viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{live.url}/login")  # not live.login: sector leadership lands elsewhere
+        page.get_by_label("Gebruikersnaam").fill("sector")
+        page.get_by_label("Wachtwoord").fill(PASSWORD)
+        page.get_by_role("button", name="Inloggen").click()
+        page.wait_for_url(f"{live.url}/rapportage")
+        assert "februari 2026" in page.inner_text("h1")
+        assert page.locator("svg[role=img]").count() == 2
+        check(live, page, "rapportage")
+        page.get_by_label("Periode").select_option("4")
+        page.get_by_role("button", name="Tonen").click()
+        assert "november 2025 t/m februari 2026" in page.inner_text("main")
+        assert "Eva Eerste" not in page.inner_text("main")
+    finally:
+        context.close()

@@ -129,6 +129,7 @@ def _register() -> None:
         plan,
         privacy,
         replies,
+        report,
         users,
         web,
     )
@@ -145,6 +146,7 @@ def _register() -> None:
     app.add_typer(case.app, name="case")
     app.add_typer(plan.app, name="plan")
     replies.register(app, followup.app)
+    report.register(app)
 
 
 _register()

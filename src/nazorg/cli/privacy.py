@@ -226,6 +226,8 @@ def purge(
             today=e.today,
             now=e.now,
             retention_months=settings.retention_months,
+            overdue_workdays=settings.overdue_workdays,
+            violence_kinds=settings.violence_kinds,
             outbox=settings.outbox_dir,
             actor=e.actor(by),
             dry_run=dry_run,

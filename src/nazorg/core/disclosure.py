@@ -132,7 +132,50 @@ class ReaderModel:
         `values` holds the true figures (the search needs them to know which way each can move);
         `hidden` maps every hidden cell to what its label tells the reader.
         """
-        return self.partners(cell, values, hidden, {}) is None
+        bounds = hidden[cell]
+        value = values[cell]
+        if cell not in self._ends:
+            return not (bounds.high is None or bounds.low < bounds.high)
+        # Only hidden cells can move: a plain search over them answers what `partners` would
+        # with nothing optional, without walking the shown cells at every node (large tables).
+        at: dict[int, list[CellRef]] = {}
+        for other in hidden:
+            if other != cell and other in self._ends:
+                for node in self._ends[other]:
+                    at.setdefault(node, []).append(other)
+        tail, head = self._ends[cell]
+        if bounds.below_high(value) and self._reaches(head, tail, at, values, hidden):
+            return False
+        return not (value > bounds.low and self._reaches(tail, head, at, values, hidden))
+
+    def _reaches(
+        self,
+        source: int,
+        target: int,
+        at: Mapping[int, list[CellRef]],
+        values: Mapping[CellRef, int],
+        hidden: Mapping[CellRef, Bounds],
+    ) -> bool:
+        """Whether a path of movable hidden cells leads from `source` to `target`."""
+        seen = {source}
+        queue = deque([source])
+        while queue:
+            node = queue.popleft()
+            if node == target:
+                return True
+            for cell in at.get(node, ()):
+                bounds = hidden[cell]
+                tail, head = self._ends[cell]
+                if node == tail and bounds.below_high(values[cell]):
+                    step = head
+                elif node == head and values[cell] > bounds.low:
+                    step = tail
+                else:
+                    continue
+                if step not in seen:
+                    seen.add(step)
+                    queue.append(step)
+        return False
 
     def partners(
         self,

@@ -24,6 +24,7 @@ from nazorg.jobs.steps import (
     deliver_versions,
     generate_cycle_items,
     privacy_step,
+    report_step,
     write_versions,
 )
 
@@ -46,6 +47,7 @@ def default_steps() -> Steps:
             AfterStep("replies", read_replies),
             AfterStep("delivery", deliver_versions),
             AfterStep("privacy", privacy_step),
+            AfterStep("report", report_step),
         ),
     )
 

@@ -117,10 +117,32 @@ def privacy_step(ctx: RunContext) -> dict[str, Any]:
                     today=ctx.today,
                     now=ctx.clock(),
                     retention_months=settings.retention_months,
+                    overdue_workdays=settings.overdue_workdays,
+                    violence_kinds=settings.violence_kinds,
                     outbox=settings.outbox_dir,
                     actor=RUN_ACTOR,
                 )
             result["purge"] = purged.as_json()
     except NazorgError as exc:
         result["error"] = str(exc)
+    return result
+
+
+def report_step(ctx: RunContext) -> dict[str, Any]:
+    """From the first working day of a month: last month's report (and in the 4th, 8th and 12th
+    month of the reporting year the 4-, 8- or 12-month report) as an e-mail draft to sector
+    leadership, exactly once (`nazorg.services.report.monthly`). A failure is reported in the
+    result, never raised; the next run tries again."""
+    from nazorg.services.report.monthly import deliver_drafts, write_due
+
+    if not ctx.settings.report.management:
+        return {}
+    try:
+        with transaction(ctx.engine) as session:
+            written = write_due(session, today=ctx.today, now=ctx.clock(), settings=ctx.settings)
+    except NazorgError as exc:
+        return {"error": str(exc)}
+    result: dict[str, Any] = {"written": written}
+    if ctx.settings.delivery.imap is not None:  # the drafts folder, as for the invites' drafts
+        result["imap"] = deliver_drafts(ctx.engine, settings=ctx.settings, now=ctx.clock())
     return result

@@ -23,6 +23,7 @@ from nazorg.core.slots import WorkingHours
 from nazorg.settings.cases import CaseSettings
 from nazorg.settings.delivery import DeliverySettings
 from nazorg.settings.replies import ReplyMailbox
+from nazorg.settings.report import ReportSettings
 from nazorg.settings.web import WebSettings
 
 DEFAULT_INCIDENT_KINDS = (
@@ -126,6 +127,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
     replies: ReplyMailbox | None = None  # the mailbox the answers to invites arrive in
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
     @field_validator("language")
     @classmethod

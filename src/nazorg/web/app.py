@@ -87,6 +87,9 @@ def create_app(
     from nazorg.web.pages import counters
 
     app.include_router(counters.router)
+    from nazorg.web.pages import report
+
+    app.include_router(report.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / STATIC), name="static")
     return app
 

@@ -195,6 +195,15 @@ ENGLISH: dict[str, str] = {
     "Het tijdvoorstel is afgewezen; de volgende run maakt een DECLINECOUNTER.": (
         "The proposed time was rejected; the next run makes a DECLINECOUNTER."
     ),
+    # /rapportage (issue 14)
+    "Periode": "Period",
+    "Tot en met maand": "Up to and including month",
+    "Tonen": "Show",
+    "Downloaden": "Download",
+    "Eén maand": "One month",
+    "4 maanden": "4 months",
+    "8 maanden": "8 months",
+    "12 maanden": "12 months",
     "Voorbereiding op het gesprek": "Preparing the conversation",
     "Wanneer doorverwijzen": "When to refer",
     **ENGLISH_GUIDANCE,

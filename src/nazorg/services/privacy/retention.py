@@ -99,6 +99,8 @@ def purge(
     outbox: Path | None,
     actor: str,
     dry_run: bool = False,
+    overdue_workdays: int = 10,
+    violence_kinds: Sequence[str] = ("geweld",),
 ) -> PurgeReport:
     """Delete incidents and conversations closed more than `retention_months` ago, keeping only
     anonymous counts, and remove outbox files older than that (see the module doc)."""
@@ -161,6 +163,16 @@ def purge(
     report.outbox_files = len(old_files)
     if dry_run:
         return report
+    # The monthly report keeps counting them (issue 14): fold them in before they go.
+    from nazorg.services.report.retained import fold
+
+    fold(
+        session,
+        doomed_incidents,
+        doomed_followups,
+        overdue_workdays=overdue_workdays,
+        violence_kinds=violence_kinds,
+    )
     delete_followups(session, followup_ids)
     cases_privacy.delete_purged(session, case_ids, plan_ids)
     incident_ids = [i.id for i in doomed_incidents if i.id is not None]

@@ -14,6 +14,7 @@ from nazorg.store.models.incidents import Incident, IncidentEmployee
 from nazorg.store.models.organisation import LEADER_ROLES, ROLES, Employee, Team
 from nazorg.store.models.privacy import Erasure, RetentionCount
 from nazorg.store.models.replies import AttendeeReply, CounterProposal
+from nazorg.store.models.reports import ReportRetained, ReportVersion
 from nazorg.store.models.types import UTCDateTime
 from nazorg.store.models.users import InstanceSecret, UserAccount, WebSession
 
@@ -35,6 +36,8 @@ __all__ = [
     "PlanMeasure",
     "RecoveryPlan",
     "ReportCase",
+    "ReportRetained",
+    "ReportVersion",
     "RetentionCount",
     "Run",
     "Team",

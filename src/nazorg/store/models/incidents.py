@@ -11,7 +11,7 @@ from nazorg.store.models.types import utc_column
 
 class Incident(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    occurred_on: date
+    occurred_on: date = Field(index=True)  # the report reads incidents by date (issue 14)
     kind: str = Field(max_length=64)
     note: str | None = Field(default=None, max_length=4000)
     registered_by: str = Field(max_length=200)

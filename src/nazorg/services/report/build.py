@@ -1,0 +1,248 @@
+"""The report as published: counts per team and in total, suppressed, with the 12-month trend.
+
+Rules (issue 14, on top of `nazorg.core.suppression`):
+- Teams with fewer than k employees (at the end of the period) are merged into "overige teams".
+- The check-in outcomes are a partition of `checkins_due` in every row; every figure except
+  `incidents` (an incident can touch two teams) is summed down the columns into the total row.
+- The median of the registration days is shown only where the row's `incidents` is shown and at
+  least k: a median of fewer incidents would come close to the dates of single incidents.
+- The share held on time is shown only where both `held_on_time` and `checkins_due` are.
+- The trend: 12 months ending with the period's last month, incidents of the whole organisation
+  and the share held on time (each month in its state at its own end); counts from 1 to k-1
+  hidden. For the report's own month the share follows the table's total row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from nazorg.core.charts import MonthFigures
+from nazorg.core.errors import NazorgError
+from nazorg.core.suppression import (
+    OTHER_TEAMS,
+    Cell,
+    Hidden,
+    Partition,
+    Reason,
+    SuppressedTable,
+    Table,
+    add_total_row,
+    merge_small_teams,
+    share,
+    suppress,
+)
+from nazorg.core.workdays import WorkCalendar
+from nazorg.services.report import figures, retained
+from nazorg.services.report.figures import PARTITION, Counts, kind_column
+from nazorg.services.report.period import Period
+
+TOTAL = "totaal"
+
+
+@dataclass(frozen=True)
+class Row:
+    team: str  # a team code, "overige teams" or "totaal"
+    name: str
+    cells: Mapping[str, Cell]
+    registration_days_median: float | None
+    held_on_time_share: float | None
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    k: int
+    kinds: tuple[str, ...]
+    teams: tuple[Row, ...]
+    total: Row
+    trend: tuple[MonthFigures, ...]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the counts depend on besides the database (from the settings)."""
+
+    k: int = 5
+    kinds: tuple[str, ...] = ()
+    overdue_workdays: int = 10
+    violence_kinds: tuple[str, ...] = ("geweld",)
+
+
+def build(
+    session: Session,
+    period: Period,
+    options: Options,
+    *,
+    team: str | None = None,
+    calendar: WorkCalendar | None = None,
+) -> Report:
+    """The published report of `period` (module doc); `team`: that team's row and the total."""
+    calendar = calendar or WorkCalendar()
+    org = figures.organisation(session, period.last)
+    if team is not None and team not in org.names:
+        raise NazorgError(f"--team: onbekend team {team!r}; zie `nazorg employee list`")
+    counts = raw_counts(session, period, options, calendar)
+    columns = counts.columns()
+    per_team = {code: {c: counts.teams[code][c] for c in columns} for code in org.names}
+    merged, published = _publish(per_team, org.sizes, counts, columns, options.k)
+    if team is not None and team not in merged:
+        raise NazorgError(
+            f"--team: team {team} is te klein om apart te tonen en staat in "
+            f"'{OTHER_TEAMS}'; vraag het hele rapport op"
+        )
+    rows = published.table.rows
+    histograms = _merged_histograms(counts, merged)
+    names = {**org.names, OTHER_TEAMS: OTHER_TEAMS.capitalize(), TOTAL: "Totaal"}
+    made = {name: _row(published, name, names[name], histograms[name]) for name in rows}
+    shown = [made[name] for name in merged if team is None or name == team]
+    trend = _trend(session, period, options, calendar, made[TOTAL])
+    return Report(period, options.k, tuple(counts.kinds), tuple(shown), made[TOTAL], trend)
+
+
+def _publish(
+    per_team: dict[str, dict[str, int]],
+    sizes: Mapping[str, int],
+    counts: Counts,
+    columns: list[str],
+    k: int,
+) -> tuple[dict[str, dict[str, int]], SuppressedTable]:
+    """Merge small teams, suppress; while a hidden figure stays exposed (the labels alone give
+    it away, `SuppressedTable.exposed`), merge the next smallest team into "overige teams" too.
+    With one team row left, what stays exposed is hidden all the same."""
+    sizes = dict(sizes)
+    while True:
+        merged = merge_small_teams(per_team, sizes, k=k)
+        rows = add_total_row(merged, columns, TOTAL)
+        unsummed = {"incidents", *(kind_column(kind) for kind in counts.kinds)}
+        for column in unsummed:
+            rows[TOTAL][column] = counts.total[column]
+        table = Table(
+            rows,
+            tuple(columns),
+            total_row=TOTAL,
+            partitions=(Partition("checkins_due", PARTITION),),
+            summed=frozenset(columns) - unsummed,
+        )
+        published = _suppress_in_blocks(table, k)
+        separate = [t for t in merged if t != OTHER_TEAMS]
+        if not published.exposed or len(merged) <= 1 or not separate:
+            return merged, published
+        order = {t: i for i, t in enumerate(per_team)}
+        smallest = min(separate, key=lambda t: (sizes[t], order[t]))
+        sizes[smallest] = 0
+
+
+def _suppress_in_blocks(table: Table, k: int) -> SuppressedTable:
+    """`suppress` on each group of figures that share an equation, put back together.
+
+    No equation links two groups (the check-in partition; each other summed figure with its
+    column; an unsummed figure with nothing), so a reader learns nothing more from the whole
+    than from the groups, and each group is far quicker to protect than the whole table.
+    """
+    partition = ("checkins_due", *PARTITION)
+    blocks = [partition] + [(c,) for c in table.columns if c not in partition]
+    hidden: dict[tuple[str, str], Reason] = {}
+    exposed: set[tuple[str, str]] = set()
+    for block in blocks:
+        part = Table(
+            {name: {c: row[c] for c in block} for name, row in table.rows.items()},
+            block,
+            total_row=table.total_row,
+            partitions=table.partitions if block == partition else (),
+            summed=frozenset(block) & table.summed_columns,
+        )
+        result = suppress(part, k=k)
+        hidden.update(result.hidden)
+        exposed |= result.exposed
+    return SuppressedTable(table, k, hidden, frozenset(exposed))
+
+
+def raw_counts(
+    session: Session, period: Period, options: Options, calendar: WorkCalendar
+) -> Counts:
+    counts = figures.count(
+        session,
+        period,
+        kinds=options.kinds,
+        overdue_workdays=options.overdue_workdays,
+        violence_kinds=options.violence_kinds,
+        calendar=calendar,
+    )
+    retained.add(session, counts, period)
+    return counts
+
+
+def _merged_histograms(counts: Counts, merged: Mapping[str, object]) -> dict[str, Counter[int]]:
+    result: dict[str, Counter[int]] = {name: Counter() for name in merged}
+    result[TOTAL] = Counter(counts.total_registration)
+    for code, histogram in counts.registration.items():
+        result[code if code in merged else OTHER_TEAMS].update(histogram)
+    return result
+
+
+def median(histogram: Mapping[int, int]) -> float | None:
+    """The median of the values counted in `histogram` (the mean of the middle two when even)."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    middle = [(total - 1) // 2, total // 2]
+    values: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        for index in middle:
+            if seen <= index < seen + histogram[value]:
+                values.append(value)
+        seen += histogram[value]
+    return sum(values) / 2
+
+
+def _row(published: SuppressedTable, name: str, label: str, histogram: Counter[int]) -> Row:
+    cells = {c: published.cell(name, c) for c in published.table.columns}
+    incidents = cells["incidents"]
+    days = median(histogram) if isinstance(incidents, int) and incidents >= published.k else None
+    return Row(
+        team=name,
+        name=label,
+        cells=cells,
+        registration_days_median=days,
+        held_on_time_share=share(cells["held_on_time"], cells["checkins_due"]),
+    )
+
+
+def _primary(value: int, k: int) -> Cell:
+    return Hidden("primary", k) if 0 < value < k else value
+
+
+def _trend(
+    session: Session, period: Period, options: Options, calendar: WorkCalendar, total: Row
+) -> tuple[MonthFigures, ...]:
+    months = period.trend_months()
+    live = figures.trend(
+        session, months, overdue_workdays=options.overdue_workdays, calendar=calendar
+    )
+    result = []
+    for month, figures_of_month in zip(months, live, strict=True):
+        if period.span == 1 and month == period.until:
+            result.append(MonthFigures(month, total.cells["incidents"], total.held_on_time_share))
+            continue
+        kept = Counts(kinds=list(options.kinds))
+        retained.add(session, kept, Period(month))
+        incidents = figures_of_month.incidents + kept.total["incidents"]
+        on_time = figures_of_month.held_on_time + sum(
+            row["held_on_time"] for row in kept.teams.values()
+        )
+        due = figures_of_month.checkins_due + sum(
+            row["checkins_due"] for row in kept.teams.values()
+        )
+        result.append(
+            MonthFigures(
+                month,
+                _primary(incidents, options.k),
+                share(_primary(on_time, options.k), _primary(due, options.k)),
+            )
+        )
+    return tuple(result)

@@ -1,0 +1,175 @@
+"""The report in its formats: JSON, CSV, HTML (with the trend charts as inline SVG) and PDF.
+
+Rules: every format shows the same published figures (a hidden count reads `<k` or `x`, a share
+or median that may not be shown is empty or null); nothing about a person, no date of a single
+incident. The output is deterministic: the same report gives the same bytes (the PDF carries no
+creation time). The HTML comes from the templates `report.html` / `report_body.html` of the
+project's template folders (an operator's `templates_dir` first); the PDF is that HTML through
+WeasyPrint, with the system's fonts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from nazorg.core.charts import incidents_chart, on_time_chart
+from nazorg.core.suppression import Cell, Hidden
+from nazorg.emission.render.templating import make_environment, render
+from nazorg.services.report.build import Report, Row
+from nazorg.services.report.figures import CYCLES, PARTITION, kind_column
+
+FORMATS = ("html", "pdf", "csv", "json")
+MEDIA_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+#: Dutch labels of the figures, as the report shows them.
+LABELS = {
+    "incidents": "Incidenten",
+    "employees_affected": "Betrokken medewerkers",
+    "registration_days_median": "Dagen tot registratie (mediaan)",
+    "checkins_due": "Nazorggesprekken gepland",
+    "held_on_time": "Op tijd gehouden",
+    "held_late": "Te laat gehouden",
+    "overdue": "Achterstallig",
+    "open": "Nog open",
+    "declined": "Afgeslagen",
+    "cancelled": "Vervallen",
+    "referred": "Doorverwezen",
+    "held_on_time_share": "Op tijd (%)",
+    "feedback_360_due": "360°-feedback gepland",
+    "feedback_360_done": "360°-feedback gedaan",
+    "development_plan_due": "Ontwikkelplan gepland",
+    "development_plan_done": "Ontwikkelplan gedaan",
+    "ro_due": "R&O gepland",
+    "ro_held": "R&O gehouden",
+    "ro_with_violence_point": "R&O met agendapunt geweld",
+}
+CYCLE_COLUMNS = (*(name for pair in CYCLES for name in pair), "ro_with_violence_point")
+
+
+def cell_json(cell: Cell) -> int | str:
+    return cell.label if isinstance(cell, Hidden) else cell
+
+
+def _share(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def row_json(report: Report, row: Row) -> dict[str, Any]:
+    """One row as the issue names the figures."""
+    cells = row.cells
+    result: dict[str, Any] = {"team": row.team, "name": row.name}
+    result["incidents"] = cell_json(cells["incidents"])
+    result["incidents_by_kind"] = {k: cell_json(cells[kind_column(k)]) for k in report.kinds}
+    result["employees_affected"] = cell_json(cells["employees_affected"])
+    result["registration_days_median"] = row.registration_days_median
+    for name in ("checkins_due", *PARTITION, "referred"):
+        result[name] = cell_json(cells[name])
+    result["held_on_time_share"] = _share(row.held_on_time_share)
+    for name in CYCLE_COLUMNS:
+        result[name] = cell_json(cells[name])
+    return result
+
+
+def as_json(report: Report) -> dict[str, Any]:
+    """`{"period": {"from", "to"}, "k", "teams": [...], "total": {...}, "trend": [...]}`."""
+    return {
+        "period": {
+            "from": report.period.first.isoformat(),
+            "to": report.period.last.isoformat(),
+        },
+        "k": report.k,
+        "teams": [row_json(report, row) for row in report.teams],
+        "total": row_json(report, report.total),
+        "trend": [
+            {
+                "month": f"{m.month:%Y-%m}",
+                "incidents": cell_json(m.incidents),
+                "held_on_time_share": _share(m.on_time),
+            }
+            for m in report.trend
+        ],
+    }
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(as_json(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(report: Report) -> str:
+    """One row per team, then the total row; nested kinds flattened to `incidents_<kind>`."""
+    rows = [row_json(report, row) for row in (*report.teams, report.total)]
+    flat: list[dict[str, Any]] = []
+    for row in rows:
+        kinds = row.pop("incidents_by_kind")
+        out: dict[str, Any] = {}
+        for name, value in row.items():
+            out[name] = "" if value is None else value
+            if name == "incidents":
+                out.update({f"incidents_{k}": v for k, v in kinds.items()})
+        flat.append(out)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(flat[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(flat)
+    return buffer.getvalue()
+
+
+def _context(report: Report) -> dict[str, Any]:
+    kinds = [(kind_column(k), k) for k in report.kinds]
+    return {
+        "report": report,
+        "period_label": report.period.label(),
+        "k": report.k,
+        "rows": [*report.teams, report.total],
+        "kinds": kinds,
+        "labels": LABELS,
+        "partition": PARTITION,
+        "cycle_columns": CYCLE_COLUMNS,
+        "incidents_chart": Markup(incidents_chart(report.trend)),
+        "on_time_chart": Markup(on_time_chart(report.trend)),
+    }
+
+
+def to_html_body(report: Report, *, language: str = "nl", override: Any = None) -> str:
+    """The report without page frame: for the web page, which has its own."""
+    env = make_environment(language, override)
+    return render(env, "report_body.html", _context(report))
+
+
+def to_html(report: Report, *, language: str = "nl", override: Any = None) -> str:
+    """The report as one HTML document (its own styles, for the file, print and the PDF)."""
+    env = make_environment(language, override)
+    return render(env, "report.html", _context(report))
+
+
+def to_pdf(report: Report, *, language: str = "nl", override: Any = None) -> bytes:
+    """The HTML document as PDF (WeasyPrint), without creation time: same report, same bytes."""
+    from weasyprint import HTML
+
+    html = to_html(report, language=language, override=override)
+    pdf: bytes = HTML(string=html).write_pdf(uncompressed_pdf=False)
+    return pdf
+
+
+def render_format(report: Report, fmt: str, **kwargs: Any) -> bytes:
+    """The report in `fmt` (one of FORMATS) as bytes."""
+    if fmt == "pdf":
+        return to_pdf(report, **kwargs)
+    if fmt == "html":
+        return to_html(report, **kwargs).encode()
+    if fmt == "body":
+        return to_html_body(report, **kwargs).encode()
+    if fmt == "csv":
+        return to_csv(report).encode()
+    if fmt == "json":
+        return to_json(report).encode()
+    raise ValueError(f"unknown format {fmt!r}")
