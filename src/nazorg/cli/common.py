@@ -39,10 +39,11 @@ class Env:
 
     def engine(self, *, check: bool = True) -> Engine:
         if self._engine is None:
-            from nazorg.store.engine import make_engine
+            from nazorg.store.engine import EngineOptions, make_engine
             from nazorg.store.migrate import check_schema
 
-            self._engine = make_engine(self.settings.database_url)
+            options = EngineOptions(**self.settings.database.model_dump())
+            self._engine = make_engine(self.settings.database_url, options)
             if check:
                 check_schema(self._engine)
         return self._engine

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from nazorg.core.errors import ConfigError
 from nazorg.core.planning import Plan
+from nazorg.settings.database import DatabaseSettings
 from nazorg.settings.delivery import DeliverySettings
 from nazorg.settings.web import WebSettings
 
@@ -117,6 +118,7 @@ class Settings(BaseSettings):
     purge_in_daily_run: bool = False
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
 
     @field_validator("language")
     @classmethod
