@@ -139,12 +139,7 @@ def due(
     Normally the rows whose `next_attempt_at` has come (pending, failed after their backoff, and
     claims of processes that died). With `retry` also every failed row, whatever its backoff.
     """
-    stale_or_due = and_(
-        col(Delivery.next_attempt_at).is_not(None), col(Delivery.next_attempt_at) <= now
-    )
-    condition = (
-        or_(stale_or_due, col(Delivery.status).in_((PENDING, FAILED))) if retry else stale_or_due
-    )
+    condition = _due_condition(now, retry)
     with Session(engine, expire_on_commit=False) as session:
         rows = session.exec(
             select(Delivery)
@@ -155,6 +150,25 @@ def due(
             .limit(BATCH)
         ).all()
         return list(rows)
+
+
+def _due_condition(now: datetime, retry: bool) -> Any:
+    stale_or_due = and_(
+        col(Delivery.next_attempt_at).is_not(None), col(Delivery.next_attempt_at) <= now
+    )
+    return or_(stale_or_due, col(Delivery.status).in_((PENDING, FAILED))) if retry else stale_or_due
+
+
+def count_due(engine: Engine, target: str, *, now: datetime, retry: bool) -> int:
+    """How many rows of `target` `due` would hand out in all (for the progress of a command)."""
+    with Session(engine) as session:
+        query = (
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.target == target)
+            .where(_due_condition(now, retry))
+        )
+        return int(session.exec(query).one())
 
 
 def claim(engine: Engine, row: Delivery, *, now: datetime) -> bool:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from nazorg.core.errors import ImportRowsError, NotFoundError, ValidationError
 from nazorg.core.planning import Plan
+from nazorg.core.progress import Progress, tick
 from nazorg.core.text import clean_email, clean_line, clean_number, printable
 from nazorg.services import audit
 from nazorg.store.models import LEADER_ROLES, ROLES, Employee, FollowUp, Team
@@ -143,8 +144,10 @@ def import_employees(
     filename: str,
     actor: str,
     now: datetime,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    """Create or update employees from CSV rows, all or nothing, listing every bad row."""
+    """Create or update employees from CSV rows, all or nothing, listing every bad row.
+    `progress(done, total)` hears the rows stored, every 500 and at the end."""
     problems: list[tuple[int, str]] = []
     parsed: dict[str, tuple[int, EmployeeIn]] = {}
     for line, row in rows:
@@ -206,7 +209,10 @@ def import_employees(
         teams_created += 1
     session.flush()
     # Insert in leader-first order so foreign keys hold at every step.
-    for number in _leaders_first(parsed):
+    tick(progress, 0, len(parsed))
+    for done, number in enumerate(_leaders_first(parsed)):
+        if done and done % 500 == 0:
+            tick(progress, done, len(parsed))
         data = parsed[number][1]
         employee = existing.get(number)
         if employee is None:
@@ -253,6 +259,7 @@ def import_employees(
             )
         else:
             unchanged += 1
+    tick(progress, len(parsed), len(parsed))
     return ImportResult(created, updated, unchanged, teams_created)
 
 
