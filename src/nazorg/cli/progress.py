@@ -63,6 +63,8 @@ class TerminalProgress:
         self.pending = False
 
     def __call__(self, done: int, total: int | None) -> None:
+        if total == 0 and self.started is None:
+            return  # nothing to do: no bar at all
         now = self.clock()
         if self.started is None:
             self.started = now
