@@ -40,6 +40,7 @@ from nazorg.store.models.delivery import (
     Delivery,
     DeliveryCursor,
 )
+from nazorg.store.retry import run_transaction
 
 BACKOFF = (
     timedelta(minutes=5),
@@ -173,37 +174,44 @@ def count_due(engine: Engine, target: str, *, now: datetime, retry: bool) -> int
 
 def claim(engine: Engine, row: Delivery, *, now: datetime) -> bool:
     """Take `row` for one attempt; False when another process changed it since it was read."""
-    with transaction(engine) as session:
-        result = session.execute(
-            update(Delivery)
-            .where(col(Delivery.id) == row.id)
-            .where(col(Delivery.status) == row.status)
-            .where(col(Delivery.attempts) == row.attempts)
-            .values(
-                status=DELIVERING,
-                attempts=row.attempts + 1,
-                claimed_at=now,
-                next_attempt_at=now + CLAIM_TIMEOUT,
-            )
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.id) == row.id)
+        .where(col(Delivery.status) == row.status)
+        .where(col(Delivery.attempts) == row.attempts)
+        .values(
+            status=DELIVERING,
+            attempts=row.attempts + 1,
+            claimed_at=now,
+            next_attempt_at=now + CLAIM_TIMEOUT,
         )
-        mine: bool = result.rowcount == 1  # type: ignore[attr-defined]
+    )
+    mine = _swap(engine, statement)
     if mine:
         row.status, row.attempts, row.claimed_at = DELIVERING, row.attempts + 1, now
     return mine
 
 
+def _swap(engine: Engine, statement: Any) -> bool:
+    """Run one compare-and-swap update in its own transaction, again if PostgreSQL aborts it
+    (`nazorg.store.retry`); True when it changed the row."""
+
+    def work(session: Session) -> bool:
+        return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+
+    return run_transaction(engine, work)
+
+
 def _finish(engine: Engine, row: Delivery, **values: Any) -> bool:
     """Write the outcome of the attempt `row` was claimed for (compare-and-swap)."""
-    with transaction(engine) as session:
-        result = session.execute(
-            update(Delivery)
-            .where(col(Delivery.id) == row.id)
-            .where(col(Delivery.status) == DELIVERING)
-            .where(col(Delivery.attempts) == row.attempts)
-            .values(**values)
-        )
-        done: bool = result.rowcount == 1  # type: ignore[attr-defined]
-    return done
+    return _swap(
+        engine,
+        update(Delivery)
+        .where(col(Delivery.id) == row.id)
+        .where(col(Delivery.status) == DELIVERING)
+        .where(col(Delivery.attempts) == row.attempts)
+        .values(**values),
+    )
 
 
 def mark_delivered(
@@ -239,16 +247,14 @@ def mark_failed(
 
 def supersede(engine: Engine, row: Delivery) -> bool:
     """Retire a version that a newer one of the same calendar item replaces (no network)."""
-    with transaction(engine) as session:
-        result = session.execute(
-            update(Delivery)
-            .where(col(Delivery.id) == row.id)
-            .where(col(Delivery.status) == row.status)
-            .where(col(Delivery.attempts) == row.attempts)
-            .values(status=SUPERSEDED, next_attempt_at=None)
-        )
-        done: bool = result.rowcount == 1  # type: ignore[attr-defined]
-    return done
+    return _swap(
+        engine,
+        update(Delivery)
+        .where(col(Delivery.id) == row.id)
+        .where(col(Delivery.status) == row.status)
+        .where(col(Delivery.attempts) == row.attempts)
+        .values(status=SUPERSEDED, next_attempt_at=None),
+    )
 
 
 def newer_versions(engine: Engine, row: Delivery) -> list[int]:
