@@ -187,10 +187,15 @@ def import_employees(
         cycle = find_cycle(leader_of, number)
         if cycle:
             problems.append((line, "leidinggevende-kring: " + " → ".join([*cycle, number])))
-    # A leader in the database who is demoted by this file while still leading someone.
+    # A leader in the database who is demoted by this file while still leading someone
+    # (who leads whom gathered once: a scan per row made an import of 65,000 quadratic).
+    led_by: dict[str, list[str]] = {}
+    for member, lead in leader_of.items():
+        if lead is not None:
+            led_by.setdefault(lead, []).append(member)
     for number, (line, data) in parsed.items():
         if data.role not in LEADER_ROLES:
-            led = sorted(n for n, lead in leader_of.items() if lead == number)
+            led = sorted(led_by.get(number, []))
             if led:
                 problems.append(
                     (
@@ -265,15 +270,17 @@ def import_employees(
 
 def _leaders_first(parsed: Mapping[str, tuple[int, EmployeeIn]]) -> list[str]:
     order: list[str] = []
+    placed: set[str] = set()  # a list lookup here made an import of 65,000 quadratic
     pending = dict(parsed)
 
     def visit(number: str) -> None:
-        if number in order or number not in pending:
+        if number in placed or number not in pending:
             return
         leader = pending[number][1].leader
-        if leader is not None and leader in pending and leader not in order:
+        if leader is not None and leader in pending and leader not in placed:
             visit(leader)
         order.append(number)
+        placed.add(number)
 
     for number in sorted(pending):
         visit(number)
