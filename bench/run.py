@@ -45,7 +45,8 @@ from bench.generate import EMPTY_DAY, TODAY, Scale, generate  # noqa: E402
 
 #: The catch-up runs: a Sunday, nothing else due.
 CATCHUP_DAY = date(2026, 3, 15)
-WORK = ROOT / "bench" / ".work"
+#: Databases and outboxes of a run; NAZORG_BENCH_WORK moves them (the smoke test does).
+WORK = Path(os.environ.get("NAZORG_BENCH_WORK") or ROOT / "bench" / ".work")
 WORKER = ROOT / "bench" / "worker.py"
 #: PostgreSQL as production runs it (durable commits), with a modest memory setting; the
 #: test-suite server trades durability for speed, which would flatter the figures.

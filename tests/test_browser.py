@@ -1,7 +1,9 @@
 """End to end in real headless Chromium (issue 12): staff register an incident for two
 employees, see the planned dates, mark one conversation held and move another, and the next
 daily run sends the REQUEST with the higher SEQUENCE; a leader sees only their own; axe finds no
-serious or critical violation on any page; screenshots of each page go to docs/screenshots/."""
+serious or critical violation on any page; screenshots of each page go to docs/screenshots/.
+Issue 15: the reports pages (list, new report, a report, a recovery plan) for staff with the
+reports role, checked by axe the same way."""
 
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ import pytest
 from sqlmodel import col, select
 
 from nazorg.jobs.daily import run_daily
+from nazorg.services import users
 from nazorg.store.engine import transaction
 from nazorg.store.models import Emission, FollowUp
 from tests.livesite import Live
-from tests.webapp import NOW
+from tests.webapp import NOW, PASSWORD
 from tests.webservers import axe_violations, describe_violations
 
 pytestmark = [
@@ -164,3 +167,55 @@ def test_every_action_works_by_keyboard(live: Live, page: Any) -> None:
     page.get_by_role("button", name="Vastleggen als gehouden").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live.url}/gesprekken/{live.site.e3_checkin}?klaar=gehouden")
+
+
+def test_reports_pages_for_staff_with_the_reports_role(live: Live, page: Any) -> None:
+    """A confidential counsellor with the staff and reports roles registers a report, starts
+    the investigation, assigns a buddy, starts a recovery plan and adds a measure; axe checks
+    the list, the new-report form, the report and the plan."""
+    with transaction(live.site.engine) as session:
+        users.add(
+            session, users.NewUser("vera", ["staff", "reports"], PASSWORD), actor="beheer", now=NOW
+        )
+    live.login(page, "vera")
+    page.get_by_role("link", name="Meldingen", exact=True).click()
+    assert page.url == f"{live.url}/meldingen"
+    check(live, page, "meldingen")
+
+    page.get_by_role("link", name="Nieuwe melding").click()
+    check(live, page, "melding-nieuw")
+    page.get_by_label("Melder (personeelsnummer)").fill("E1")
+    page.get_by_label("Datum (JJJJ-MM-DD)").fill("2026-02-20")
+    page.get_by_label("Categorie").select_option("discriminatie")
+    page.get_by_label("Notitie (intern)").fill("Opmerkingen in de kantine")
+    page.get_by_role("button", name="Vastleggen").click()
+    page.wait_for_url(f"{live.url}/meldingen/*")
+    assert "Eva Eerste" in page.inner_text("main")
+    check(live, page, "melding")
+
+    # From Monday 23 February: the first contact moment (9 March) is invited today, 2 March.
+    page.get_by_label("Eerste dag (JJJJ-MM-DD)").fill("2026-02-23")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Onderzoek starten").click()
+    assert "maandag 23 februari 2026" in page.inner_text("main")
+    page.get_by_label("Buddy (personeelsnummer)").fill("E3")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Buddy toewijzen").click()
+    contacts = page.get_by_role("table", name="Contactmomenten")
+    assert contacts.get_by_role("row").count() == 2
+    assert "ma 9 mrt" in contacts.inner_text() and "Els Derde" in contacts.inner_text()
+    check(live, page, "melding-buddy")
+
+    page.get_by_label("De melder stemt in").check()
+    page.get_by_role("button", name="Herstelplan starten").click()
+    page.wait_for_url(f"{live.url}/herstelplannen/*")
+    check(live, page, "herstelplan")
+    page.get_by_label("Omschrijving (intern)").fill("Gesprek met de teamchef")
+    page.get_by_label("Eigenaar (personeelsnummer)").fill("T1")
+    page.get_by_label("Streefdatum (JJJJ-MM-DD)").fill("2026-04-01")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Toevoegen").click()
+    measures = page.get_by_role("table", name="Maatregelen")
+    assert "Gesprek met de teamchef" in measures.inner_text()
+    assert "Tineke Chef" in measures.inner_text()
+    check(live, page, "herstelplan-maatregel")

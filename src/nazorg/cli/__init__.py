@@ -118,7 +118,20 @@ def _root(
 
 
 def _register() -> None:
-    from nazorg.cli import daily, delivery, employee, followup, incident, jobs, privacy, users, web
+    from nazorg.cli import (
+        case,
+        daily,
+        delivery,
+        employee,
+        followup,
+        incident,
+        jobs,
+        plan,
+        privacy,
+        replies,
+        users,
+        web,
+    )
 
     app.add_typer(employee.app, name="employee")
     app.add_typer(incident.app, name="incident")
@@ -129,6 +142,9 @@ def _register() -> None:
     privacy.register(app)
     delivery.register(app)
     web.register(app)
+    app.add_typer(case.app, name="case")
+    app.add_typer(plan.app, name="plan")
+    replies.register(app, followup.app)
 
 
 _register()

@@ -91,6 +91,13 @@ def status(
                 f"  gesprek {item['id']}: {item['employee_name']} ({item['employee']}), "
                 f"{item['kind']}, gepland {item['due']}, leidinggevende {item['leader_name']}"
             )
+        if data["attention"]:
+            typer.echo(f"antwoorden:            {len(data['attention'])} gesprek(ken) vragen actie")
+        for item in data["attention"]:
+            typer.echo(
+                f"  gesprek {item['id']}: {item['employee_name']} ({item['employee']}), "
+                f"gepland {item['due']}: {', '.join(item['attention'])}"
+            )
         from nazorg.delivery.state import summary_lines
 
         for line in summary_lines(data["delivery"]):

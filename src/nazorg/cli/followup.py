@@ -34,6 +34,13 @@ def _report(
     typer.echo("\n".join(describe_pending(pending)))
 
 
+def _guard(e: Any, session: Any, followup_id: int, by: str | None) -> None:
+    """An item of a report or recovery plan: only the reports role or its holder (issue 15)."""
+    from nazorg.services.cases.guard import require_case_item
+
+    require_case_item(session, e.principal(session, by), followup_id, now=e.now)
+
+
 @app.command()
 def done(
     ctx: typer.Context,
@@ -49,6 +56,7 @@ def done(
 
     e = env(ctx)
     with e.transaction() as session:
+        _guard(e, session, followup_id, by)
         changed = followups.mark_held(
             session,
             followup_id,
@@ -81,6 +89,7 @@ def decline(
 
     e = env(ctx)
     with e.transaction() as session:
+        _guard(e, session, followup_id, by)
         changed = followups.decline(
             session, followup_id, actor=e.actor(by), today=e.today, now=e.now
         )
@@ -102,6 +111,7 @@ def reschedule(
 
     e = env(ctx)
     with e.transaction() as session:
+        _guard(e, session, followup_id, by)
         f = followups.reschedule(
             session,
             followup_id,

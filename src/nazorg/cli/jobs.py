@@ -74,7 +74,9 @@ def agenda(
                 f.start.strftime("%H:%M"),
                 f"{item.employee.name} ({item.employee.personnel_number})",
                 item.leader.name if item.leader else "(geen)",
-                kind_nl(f.kind) + (" *" if f.late_registration else ""),
+                kind_nl(f.kind)
+                + (" *" if f.late_registration else "")
+                + "".join(f" [{label}]" for label in item.attention),
                 str(f.id),
             ]
         )

@@ -9,6 +9,9 @@ KIND_NL = {
     "feedback_360": "360-graden feedback",
     "development_plan": "ontwikkelplan",
     "ro": "R&O-gesprek",
+    "buddy_contact": "Buddy-contact",
+    "plan_review": "Herstelplan: evaluatie",
+    "plan_action": "Herstelplan: actie",
 }
 
 STATUS_NL = {

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
+from nazorg.core.cases import CASE_KINDS, PLAN_ACTION, PLAN_REVIEW
 from nazorg.core.cycles import RO, SELF_KINDS, violence_agenda_point
 from nazorg.core.payload import EscalationNotice, InviteVersion, Person
 from nazorg.core.planning import HELD, PLANNED
@@ -70,19 +71,27 @@ def desired_versions(
     - never sent and its day already past: nothing (the overdue escalation reports it);
     - otherwise nothing.
     A leader's own 360-degree and development-plan items go to the leader alone, from the HR
-    mailbox; an R&O invite carries the violence agenda point when it applies.
+    mailbox; the items of reports and recovery plans as `_case_parties` says; an R&O invite
+    carries the violence agenda point when it applies.
     DTSTAMP never goes back, even if the clock does.
     """
     employee = session.get(Employee, followup.employee_number)
     assert employee is not None
-    own_item = followup.kind in SELF_KINDS
-    holder = employee if own_item else conversation_holder(session, employee, followup.due_on)
-    mailbox = (
-        settings.hr_mailbox_for(employee.team_code)
-        if own_item
-        else settings.organizer_for(employee.team_code)
-    )
-    organizer = Person(name=mailbox.name, email=str(mailbox.email))
+    holder: Person | None
+    if followup.kind in CASE_KINDS:
+        holder, organizer, own_item = _case_parties(session, followup, settings)
+    else:
+        own_item = followup.kind in SELF_KINDS
+        leader_record = (
+            employee if own_item else conversation_holder(session, employee, followup.due_on)
+        )
+        holder = _person(leader_record) if leader_record is not None else None
+        mailbox = (
+            settings.hr_mailbox_for(employee.team_code)
+            if own_item
+            else settings.organizer_for(employee.team_code)
+        )
+        organizer = Person(name=mailbox.name, email=str(mailbox.email))
     agenda_points = _agenda_points(session, followup, settings)
     dtstamp = max(now, last.dtstamp) if last is not None else now
     sequence = followup.sequence
@@ -125,7 +134,7 @@ def desired_versions(
         # Never sent and its day has passed (a first run, or a long outage): an invite for the
         # past helps nobody; the conversation stays open and the escalation reports it.
         return versions
-    leader = _person(holder)
+    leader = holder
     wanted = (leader,) if own_item else (leader, _person(employee))
     if last is None or last.method == "CANCEL":
         add("REQUEST", leader, wanted, followup)
@@ -135,6 +144,27 @@ def desired_versions(
     elif last.start != followup.start or last.end != followup.end or last.attendees != wanted:
         add("REQUEST", leader, wanted, followup)
     return versions
+
+
+def _case_parties(
+    session: Session, followup: FollowUp, settings: Settings
+) -> tuple[Person | None, Person, bool]:
+    """Who holds an item of a report or recovery plan, who sends it, and whether it goes to the
+    holder alone: a contact moment is held by the buddy (`holder_number`) with the reporter; a
+    plan's review by its holder, else the report coordinator, with the person; a measure's
+    reminder goes to its owner alone. All from the reports mailbox, never the team's: the
+    aftercare mailbox must not learn that a report exists. A holder who has left holds
+    nothing (the item is then called off in calendars)."""
+    box = settings.cases.mailbox
+    organizer = Person(name=box.name, email=str(box.email))
+    record = session.get(Employee, followup.holder_number) if followup.holder_number else None
+    if record is not None and not record.is_active(followup.due_on):
+        record = None
+    holder = _person(record) if record is not None else None
+    if holder is None and followup.kind == PLAN_REVIEW and followup.holder_number is None:
+        coordinator = settings.cases.coordinator
+        holder = Person(name=coordinator.name, email=str(coordinator.email))
+    return holder, organizer, followup.kind == PLAN_ACTION
 
 
 def _agenda_points(session: Session, followup: FollowUp, settings: Settings) -> tuple[str, ...]:
@@ -155,14 +185,26 @@ def escalation_notice(
     sequence: int,
 ) -> EscalationNotice:
     """The overdue report for one conversation: to the teamchef of the employee's team and the
-    aftercare mailbox (DOMAIN: the teamchef is the escalation point)."""
+    aftercare mailbox (DOMAIN: the teamchef is the escalation point); for an item of a report or
+    recovery plan to the report coordinator and the reports mailbox instead."""
     employee = session.get(Employee, followup.employee_number)
     assert employee is not None and followup.id is not None
-    holder = conversation_holder(session, employee, followup.due_on)
-    chef = teamchef(session, employee.team_code, today)
-    mailbox = settings.organizer_for(employee.team_code)
-    organizer = Person(name=mailbox.name, email=str(mailbox.email))
-    recipients = ((_person(chef),) if chef is not None else ()) + (organizer,)
+    leader: Person | None
+    if followup.kind in CASE_KINDS:
+        # A report's items go to the report coordinator, never the teamchef (issue 15).
+        leader, organizer, _alone = _case_parties(session, followup, settings)
+        coordinator = settings.cases.coordinator
+        recipients: tuple[Person, ...] = (
+            Person(name=coordinator.name, email=str(coordinator.email)),
+            organizer,
+        )
+    else:
+        holder = conversation_holder(session, employee, followup.due_on)
+        leader = _person(holder) if holder is not None else None
+        chef = teamchef(session, employee.team_code, today)
+        mailbox = settings.organizer_for(employee.team_code)
+        organizer = Person(name=mailbox.name, email=str(mailbox.email))
+        recipients = ((_person(chef),) if chef is not None else ()) + (organizer,)
     return EscalationNotice(
         followup_id=followup.id,
         uid=followup.uid,
@@ -172,7 +214,7 @@ def escalation_notice(
         organizer=organizer,
         recipients=recipients,
         employee=_person(employee),
-        leader=_person(holder) if holder is not None else None,
+        leader=leader,
         kind=followup.kind,
         workdays_late=WorkCalendar().workdays_between(followup.due_on, today),
         language=settings.language,

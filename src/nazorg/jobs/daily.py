@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from nazorg.core.progress import Progress
+from nazorg.jobs.case_steps import generate_case_contacts
+from nazorg.jobs.replies import read_replies, write_declinecounters
 from nazorg.jobs.run import AfterStep, RunReport, Steps, run_steps
 from nazorg.jobs.steps import (
     decide_invites,
@@ -33,8 +35,16 @@ if TYPE_CHECKING:
 def default_steps() -> Steps:
     """The daily run as it is configured: every feature's step, in order."""
     return Steps(
-        emission=(generate_cycle_items, decide_invites, decide_overdue, write_versions),
+        emission=(
+            generate_cycle_items,
+            generate_case_contacts,
+            decide_invites,
+            decide_overdue,
+            write_versions,
+            write_declinecounters,
+        ),
         after=(
+            AfterStep("replies", read_replies),
             AfterStep("delivery", deliver_versions),
             AfterStep("privacy", privacy_step),
         ),

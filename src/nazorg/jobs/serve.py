@@ -52,6 +52,19 @@ def build_scheduler(engine: Engine, settings: Settings, echo: Callable[[str], An
         max_instances=1,
         replace_existing=True,
     )
+    if settings.replies is not None:
+        from nazorg.jobs.replies import replies_job
+
+        scheduler.add_job(
+            replies_job,
+            "interval",
+            minutes=settings.replies.interval_minutes,
+            args=(engine, settings, echo),
+            id="replies",
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
     return scheduler
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -10,10 +10,11 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from nazorg.core.cases import CASE_KINDS
 from nazorg.core.cycles import SELF_KINDS
 from nazorg.core.planning import PLANNED, overdue_cutoff
 from nazorg.core.workdays import WorkCalendar
-from nazorg.services import audit
+from nazorg.services import audit, reply_state
 from nazorg.store.models import Employee, FollowUp
 from nazorg.store.queries import conversation_holder
 
@@ -23,6 +24,8 @@ class AgendaItem:
     followup: FollowUp
     employee: Employee
     leader: Employee | None
+    # What answers to the invite ask for (nazorg.services.reply_state), e.g. "nieuwe tijd nodig".
+    attention: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         f = self.followup
@@ -41,6 +44,7 @@ class AgendaItem:
             "status": f.status,
             "late_registration": f.late_registration,
             "invite_on": f.invite_on.isoformat(),
+            "attention": list(self.attention),
         }
 
 
@@ -71,6 +75,8 @@ class Filters:
     kind: str | None = None  # a kind, or `checkin` for every check-in
     employee: str | None = None
     statuses: tuple[str, ...] = (PLANNED,)
+    # Items of reports and recovery plans too: the reports role, or a holder's own view.
+    cases: bool = False
 
 
 #: The employee's leader, joined once per query (an alias built once: building one per query
@@ -106,33 +112,42 @@ def _query(session: Session, filters: Filters, *columns: Any) -> Any:
         query = query.where(FollowUp.kind == filters.kind)
     if filters.holder is not None:
         query = query.where(_held_by(session, filters.holder, LEADER))
+    if not filters.cases:
+        query = query.where(col(FollowUp.kind).not_in(CASE_KINDS))
     return query
 
 
 def _held_by(session: Session, number: str, leader: Any) -> Any:
-    """A condition that narrows to the conversations `number` may hold (`holder_of` decides)."""
+    """A condition that narrows to the conversations `number` may hold (`holder_of` decides).
+    An item of a report or recovery plan is held only by its named holder (a buddy, a
+    measure's owner), never by the person's leader."""
     own = and_(col(FollowUp.employee_number) == number, col(FollowUp.kind).in_(SELF_KINDS))
-    led = and_(col(Employee.leader_number) == number, col(FollowUp.kind).not_in(SELF_KINDS))
+    not_own = col(FollowUp.kind).not_in((*SELF_KINDS, *CASE_KINDS))
+    led = and_(col(Employee.leader_number) == number, not_own)
+    named = and_(col(FollowUp.kind).in_(CASE_KINDS), col(FollowUp.holder_number) == number)
     person = session.get(Employee, number)
     if person is None or person.role != "teamchef":
-        return or_(own, led)
+        return or_(own, led, named)
     # A teamchef also holds the conversations of their team's people without an active leader.
     leaderless = and_(
         col(Employee.team_code) == person.team_code,
-        col(FollowUp.kind).not_in(SELF_KINDS),
+        not_own,
         or_(
             col(Employee.leader_number).is_(None),
             and_(col(leader.left_on).is_not(None), col(leader.left_on) <= FollowUp.due_on),
         ),
     )
-    return or_(own, led, leaderless)
+    return or_(own, led, named, leaderless)
 
 
 def holder_of(
     session: Session, followup: FollowUp, employee: Employee, leader: Employee | None = None
 ) -> Employee | None:
     """Who holds a conversation: a leader's own 360 round or development plan is theirs; any
-    other is held by the employee's leader on its date, else the team's teamchef."""
+    other is held by the employee's leader on its date, else the team's teamchef; an item of a
+    report or recovery plan by its named holder only."""
+    if followup.kind in CASE_KINDS:
+        return session.get(Employee, followup.holder_number) if followup.holder_number else None
     if followup.kind in SELF_KINDS:
         return employee
     if leader is not None and leader.is_active(followup.due_on):
@@ -155,7 +170,35 @@ def find(
         ):
             continue
         items.append(AgendaItem(followup, employee, holder))
-    return items
+    return with_attention(session, items)
+
+
+def with_attention(session: Session, items: list[AgendaItem]) -> list[AgendaItem]:
+    """The items with what the answers to their invites ask for (one query for all)."""
+    labels = reply_state.attention(session, [i.followup for i in items])
+    if not labels:
+        return items
+    return [replace(i, attention=labels.get(i.followup.id or 0, ())) for i in items]
+
+
+def needing_attention(session: Session) -> list[AgendaItem]:
+    """The open conversations whose answers ask for action (reply_state), earliest first."""
+    ids = reply_state.candidates(session)
+    if not ids:
+        return []
+    query = (
+        select(FollowUp, Employee, LEADER)
+        .select_from(FollowUp)
+        .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
+        .outerjoin(LEADER, col(LEADER.personnel_number) == col(Employee.leader_number))
+        .where(col(FollowUp.id).in_(ids))
+        .where(FollowUp.status == PLANNED)
+        .order_by(col(FollowUp.start_local), col(FollowUp.id))
+    )
+    items = [
+        AgendaItem(f, e, holder_of(session, f, e, lead)) for f, e, lead in session.exec(query).all()
+    ]
+    return [i for i in with_attention(session, items) if i.attention]
 
 
 def count(session: Session, filters: Filters) -> int:

@@ -14,36 +14,49 @@ aftercare for an employee is staff work. Every read and change is audited with t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from nazorg.core.access import LEADER, STAFF, Principal
+from nazorg.core.access import LEADER, REPORTS, STAFF, Principal
+from nazorg.core.cases import CASE_KINDS
 from nazorg.core.errors import NotFoundError
 from nazorg.core.planning import PLANNED, overdue_cutoff
 from nazorg.core.workdays import WorkCalendar
-from nazorg.services import agenda, audit, followups
+from nazorg.services import agenda, audit, counters, followups, reply_state
 from nazorg.services.agenda import AgendaItem, Filters
 from nazorg.services.followups import Pending
-from nazorg.store.models import Emission, Employee, FollowUp, Incident
+from nazorg.store.models import CounterProposal, Emission, Employee, FollowUp, Incident
 
 if TYPE_CHECKING:
     from nazorg.settings import Settings
 
 
 def scope(principal: Principal, filters: Filters) -> Filters:
-    """`filters` narrowed to what the principal may see (staff: their teams; a leader: what they
-    hold); management may see no conversation."""
+    """`filters` narrowed to what the principal may see (staff: their teams, with the items of
+    reports and plans only when they also hold the reports role; a leader: what they hold);
+    management may see no conversation."""
     if principal.has(STAFF):
-        return filters if principal.teams is None else replace(filters, teams=principal.teams)
+        cases = replace(filters, cases=principal.has(REPORTS))
+        return cases if principal.teams is None else replace(cases, teams=principal.teams)
     principal.require(STAFF, LEADER)
-    return replace(filters, holder=principal.employee_number or "-")
+    # A buddy or a measure's owner sees the report items they hold themselves.
+    return replace(filters, holder=principal.employee_number or "-", cases=True)
 
 
 def may_see(principal: Principal, item: AgendaItem) -> bool:
-    """The visibility rule of the module doc, for one conversation."""
+    """The visibility rule of the module doc, for one conversation. An item of a report or
+    recovery plan: the reports role, or the person holding it (a buddy sees their contact
+    moments, never the report)."""
+    holds = (
+        principal.has(LEADER)
+        and item.leader is not None
+        and item.leader.personnel_number == principal.employee_number
+    )
+    if item.followup.kind in CASE_KINDS:
+        return principal.has(REPORTS) or holds
     if principal.has(STAFF) and principal.sees_team(item.employee.team_code):
         return True
     return (
@@ -99,6 +112,10 @@ class ConversationView:
     sent: list[SentVersion]
     may_record: bool  # held / another time
     may_decline: bool  # staff: the employee declines aftercare
+    # Answers to the current invite and proposals of a new time (issue 13); staff decide.
+    answers: list[reply_state.Answer] = field(default_factory=list)
+    proposals: list[CounterProposal] = field(default_factory=list)
+    may_decide: bool = False
 
     @property
     def followup(self) -> FollowUp:
@@ -108,7 +125,7 @@ class ConversationView:
 def _item(session: Session, principal: Principal, followup_id: int) -> AgendaItem:
     """The conversation if the principal may see it; a role without conversations is refused
     (403) before anything is read, and one that may not see this one gets "unknown" (404)."""
-    principal.require(STAFF, LEADER)
+    principal.require(STAFF, LEADER, REPORTS)
     followup = followups.get(session, followup_id)
     employee = session.get(Employee, followup.employee_number)
     assert employee is not None
@@ -128,7 +145,7 @@ def view(
     settings: Settings,
 ) -> ConversationView:
     """One conversation for its page: who, when, what the next run sends, what was sent."""
-    item = _item(session, principal, followup_id)
+    item = agenda.with_attention(session, [_item(session, principal, followup_id)])[0]
     followup = item.followup
     staff = principal.has(STAFF)
     incident = (
@@ -158,6 +175,9 @@ def view(
         sent=sent,
         may_record=open_,
         may_decline=open_ and staff and followup.incident_id is not None,
+        answers=reply_state.current_answers(session, followup),
+        proposals=counters.for_followup(session, followup_id),
+        may_decide=open_ and staff,
     )
 
 

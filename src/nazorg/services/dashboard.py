@@ -4,7 +4,7 @@ sector leadership has no conversations to see (their start page is the report)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from nazorg.core.access import STAFF, Principal
 from nazorg.delivery.state import summary as delivery_summary
-from nazorg.services import conversations
+from nazorg.services import agenda, audit, conversations
 from nazorg.services.agenda import Filters
 from nazorg.services.conversations import Page
 from nazorg.store.models import Run
@@ -29,6 +29,8 @@ class Dashboard:
     overdue: Page
     last_run: Run | None  # staff only
     deliveries: dict[str, Any] | None  # staff only: waiting and failed per target
+    # Conversations whose answers ask for action (issue 13), as far as the principal may see.
+    attention: Page = field(default_factory=lambda: Page([], 0, 0, 0))
 
 
 def week_of(day: date) -> date:
@@ -64,4 +66,20 @@ def overview(
         overdue=page(conversations.overdue_filters(today, settings)),
         last_run=last_run,
         deliveries=delivery_summary(session, now=now) if staff else None,
+        attention=_attention(session, principal, now=now, limit=limit),
     )
+
+
+def _attention(session: Session, principal: Principal, *, now: datetime, limit: int) -> Page:
+    """The conversations needing action that the principal may see; the read is audited."""
+    visible = [i for i in agenda.needing_attention(session) if conversations.may_see(principal, i)]
+    items = visible[:limit]
+    audit.audit_reads(
+        session,
+        now=now,
+        actor=principal.name,
+        action="agenda.show",
+        entity="followup",
+        seen=[(i.employee.personnel_number, i.followup.id) for i in items],
+    )
+    return Page(items, len(visible), 0, limit)

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from nazorg.core.access import STAFF, Principal
+from nazorg.core.access import REPORTS, STAFF, Principal
+from nazorg.core.cases import CASE_KINDS
 from nazorg.core.errors import NotFoundError
 from nazorg.core.text import printable
 from nazorg.services import audit, employees, followups
@@ -103,6 +104,8 @@ def profile(session: Session, principal: Principal, number: str, *, now: datetim
             .order_by(col(FollowUp.start_local).desc())
         ).all()
     )
+    if not principal.has(REPORTS):  # a report's items only for the reports role (issue 15)
+        conversations = [f for f in conversations if f.kind not in CASE_KINDS]
     audit.audit_reads(
         session,
         now=now,

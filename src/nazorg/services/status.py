@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from nazorg.delivery.state import summary as delivery_summary
 from nazorg.services import audit
-from nazorg.services.agenda import overdue
+from nazorg.services.agenda import needing_attention, overdue
 from nazorg.store.models import Emission, FollowUp, Run
 
 #: A daily job that has not succeeded for this long is considered dead (a day plus slack).
@@ -27,6 +27,9 @@ class Status:
     unwritten: int
     delivery: dict[str, Any]
     overdue: list[dict[str, Any]]
+    # Open conversations whose answers ask for action (a leader or employee declined, a
+    # proposed new time): issue 13.
+    attention: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
@@ -56,6 +59,7 @@ class Status:
             "unwritten": self.unwritten,
             "stale": self.stale,
             "overdue": self.overdue,
+            "attention": self.attention,
             "delivery": self.delivery,
         }
 
@@ -82,6 +86,7 @@ def status(
     ).one()
 
     items = overdue(session, today=today, overdue_workdays=overdue_workdays)
+    asking = needing_attention(session)
     if reader is not None:
         audit.audit_reads(
             session,
@@ -89,9 +94,16 @@ def status(
             actor=reader,
             action="status.show",
             entity="followup",
-            seen=[(i.employee.personnel_number, i.followup.id) for i in items],
+            seen=[(i.employee.personnel_number, i.followup.id) for i in items + asking],
         )
     late = [item.as_json() for item in items]
     return Status(
-        now, last, last_ok, int(due), int(unwritten), delivery_summary(session, now=now), late
+        now,
+        last,
+        last_ok,
+        int(due),
+        int(unwritten),
+        delivery_summary(session, now=now),
+        late,
+        [item.as_json() for item in asking],
     )

@@ -19,8 +19,10 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from nazorg.core.errors import ConfigError
 from nazorg.core.planning import Plan
+from nazorg.settings.cases import CaseSettings
 from nazorg.settings.database import DatabaseSettings
 from nazorg.settings.delivery import DeliverySettings
+from nazorg.settings.replies import ReplyMailbox
 from nazorg.settings.web import WebSettings
 
 DEFAULT_INCIDENT_KINDS = (
@@ -118,6 +120,8 @@ class Settings(BaseSettings):
     purge_in_daily_run: bool = False
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    cases: CaseSettings = Field(default_factory=CaseSettings)
+    replies: ReplyMailbox | None = None  # the mailbox the answers to invites arrive in
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
 
     @field_validator("language")
@@ -246,6 +250,9 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
         from nazorg.settings.delivery import check_config_file_secrets
 
         check_config_file_secrets(values, config)
+        from nazorg.settings.replies import check_replies_secret
+
+        check_replies_secret(values, config)
     try:
         return Settings(**values)
     except PydanticValidationError as exc:

@@ -38,7 +38,15 @@ def create_app(
     from nazorg.store.migrate import check_schema
     from nazorg.web import errors
     from nazorg.web.context import WebContext
-    from nazorg.web.pages import conversations, dashboard, employees, incidents, login, privacy
+    from nazorg.web.pages import (
+        cases,
+        conversations,
+        dashboard,
+        employees,
+        incidents,
+        login,
+        privacy,
+    )
     from nazorg.web.security import security_headers
     from nazorg.web.templating import make_environment
 
@@ -74,8 +82,11 @@ def create_app(
             max_age=600,
         )
     errors.install(app)
-    for module in (login, dashboard, conversations, incidents, employees, privacy):
+    for module in (login, dashboard, conversations, incidents, employees, privacy, cases):
         app.include_router(module.router)
+    from nazorg.web.pages import counters
+
+    app.include_router(counters.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / STATIC), name="static")
     return app
 

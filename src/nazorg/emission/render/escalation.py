@@ -1,7 +1,10 @@
 """The overdue escalation draft: to the teamchef and the aftercare mailbox, no invite.
 
 Rendered like the other drafts (same header hygiene, deterministic bytes), from the templates
-`escalation_subject.txt`, `escalation.txt` and `escalation.html`.
+`escalation_subject.txt`, `escalation.txt` and `escalation.html`; an item of a report or recovery
+plan (a buddy contact, a plan's review or action, sent to the report coordinator) from its own
+`escalation_case*` templates, which name the holder by their part (buddy, holder, owner) rather
+than as the leader, and never the category, the note or a measure's description.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from nazorg.core.cases import CASE_KINDS
 from nazorg.core.payload import EscalationNotice
 from nazorg.emission.render.draft import (
     POLICY,
@@ -33,15 +37,21 @@ from nazorg.emission.render.templating import (
 
 
 def escalation_context(notice: EscalationNotice) -> dict[str, Any]:
-    """What the templates may use: people, conversation, date and lateness; nothing else."""
+    """What the templates may use: people, conversation, date and lateness; nothing else.
+
+    `holder` is who holds the item (for a check-in the conversation holder, also given as
+    `leader`; for a report's item the buddy, the plan's holder or the measure's owner).
+    """
     start = local_time(notice.start, notice.tzid)
+    holder = clean_person(notice.leader) if notice.leader else None
     return {
         "kind": notice.kind,
         "checkin_months": checkin_months(notice.kind),
         "organizer": clean_person(notice.organizer),
         "recipients": tuple(clean_person(p) for p in notice.recipients),
         "employee": clean_person(notice.employee),
-        "leader": clean_person(notice.leader) if notice.leader else None,
+        "leader": holder,
+        "holder": holder,
         "start": start,
         "end": start,
         "workdays_late": notice.workdays_late,
@@ -49,12 +59,19 @@ def escalation_context(notice: EscalationNotice) -> dict[str, Any]:
     }
 
 
+def escalation_templates(kind: str) -> str:
+    """The stem of the templates for an escalation of `kind`: a report's or recovery plan's item
+    has its own wording (`escalation_case`), everything else the check-in's (`escalation`)."""
+    return "escalation_case" if kind in CASE_KINDS else "escalation"
+
+
 def render_escalation(notice: EscalationNotice, env: jinja2.Environment) -> bytes:
     ctx = escalation_context(notice)
-    subject = no_encoded_words(render_line(env, "escalation_subject.txt", ctx))
+    stem = escalation_templates(notice.kind)
+    subject = no_encoded_words(render_line(env, f"{stem}_subject.txt", ctx))
     ctx = {**ctx, "subject": subject}
-    text = render_block(env, "escalation.txt", ctx)
-    html = render_block(env, "escalation.html", ctx)
+    text = render_block(env, f"{stem}.txt", ctx)
+    html = render_block(env, f"{stem}.html", ctx)
     digest = hashlib.sha256(notice.to_json().encode("utf-8")).hexdigest()[:32]
 
     boundary = f"=_nazorg_alt_{digest}"

@@ -33,6 +33,7 @@ from nazorg.core.text import clean_number
 from nazorg.emission.reconcile import last_version
 from nazorg.services import audit, employees
 from nazorg.services.audit import clean_actor
+from nazorg.services.cases.privacy import case_blockers, erase_cases
 from nazorg.services.followups import close, open_followups
 from nazorg.services.privacy.records import (
     chunks,
@@ -97,6 +98,7 @@ def blockers(session: Session, employee: Employee, today: date) -> list[str]:
             f"{number} is teamchef van {employee.team_code}; zet eerst een datum uit dienst of "
             f"een andere rol met 'nazorg employee update {number} --left-on/--role'"
         )
+    problems += case_blockers(session, number)
     return problems
 
 
@@ -353,6 +355,7 @@ def complete(
             .values(ics_path=None, eml_path=None)
         )
     removed_followups, removed_emissions = delete_followups(session, followup_ids)
+    removed_cases = erase_cases(session, number, pseudonym)
     incident_ids = own_incident_ids(session, number)
     session.execute(delete(IncidentEmployee).where(col(IncidentEmployee.employee_number) == number))
     orphans = [
@@ -390,6 +393,7 @@ def complete(
         "emissions": removed_emissions,
         "files": files,
         "texts_scrubbed": scrubbed,
+        **removed_cases,
     }
     audit.record(
         session,

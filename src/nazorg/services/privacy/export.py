@@ -15,6 +15,8 @@ from sqlmodel import Session, col, select
 from nazorg.core.text import clean_number
 from nazorg.services import audit, employees
 from nazorg.services.audit import audit_json, clean_actor
+from nazorg.services.cases.privacy import EXPORT_GUIDE as CASE_GUIDE
+from nazorg.services.cases.privacy import export_cases
 from nazorg.services.privacy.records import emissions_of, iso, own_followups, own_incident_ids
 from nazorg.store.models import AuditEvent, Erasure, Incident, IncidentEmployee
 
@@ -25,6 +27,7 @@ EXPORT_GUIDE = {
     "emissions": "elke versie van een uitnodiging of conceptmail die over u is gemaakt",
     "audit": "wie wanneer uw gegevens heeft vastgelegd, gewijzigd, bekeken of geëxporteerd",
     "erasure": "een lopend verzoek tot wissen, als dat er is",
+    **CASE_GUIDE,
 }
 
 
@@ -149,6 +152,7 @@ def export_employee(session: Session, number: str, *, actor: str, now: datetime)
             }
             for e in emissions
         ],
+        **export_cases(session, number),
         "audit": [audit_json(e) for e in events],
         "erasure": (
             {

@@ -1,5 +1,6 @@
 """Retention (`nazorg purge`): incidents and follow-ups whose last conversation was closed more
-than `retention_months` ago are deleted; only counts per month, kind, status and outcome remain
+than `retention_months` ago are deleted, and so are closed reports and finished recovery plans
+(`nazorg.services.cases.privacy`); only counts per month, kind, status and outcome remain
 (`RetentionCount`), without any person. Open conversations are never purged. Outbox files older
 than the same period are removed. The audit trail is append-only and not purged.
 """
@@ -21,6 +22,7 @@ from nazorg.core.progress import Progress, tick
 from nazorg.core.workdays import add_months
 from nazorg.services import audit
 from nazorg.services.audit import clean_actor, day_start
+from nazorg.services.cases import privacy as cases_privacy
 from nazorg.services.privacy.records import (
     delete_followups,
     delete_rows,
@@ -108,7 +110,11 @@ def purge(
     report = PurgeReport(cutoff=cutoff, dry_run=dry_run)
     if not dry_run:
         lock_for_emission(session)
-    doomed_followups: list[FollowUp] = []
+    # Reports and recovery plans (issue 15) go as a whole; an incident stays while a plan for it
+    # lives.
+    case_ids, plan_ids, doomed_followups, case_counts = cases_privacy.purgeable(session, cutoff)
+    report.counts.update(case_counts)
+    kept = cases_privacy.live_plan_incidents(session, except_plans=plan_ids)
     doomed_incidents: list[Incident] = []
     candidates = session.exec(
         select(Incident).where(col(Incident.occurred_on) < cutoff).order_by(col(Incident.id))
@@ -119,7 +125,7 @@ def purge(
         followups = list(
             session.exec(select(FollowUp).where(FollowUp.incident_id == incident.id)).all()
         )
-        if not followups and local_day(incident.registered_at) >= cutoff:
+        if (not followups and local_day(incident.registered_at) >= cutoff) or incident.id in kept:
             continue
         if _purgeable(session, followups, cutoff):
             doomed_incidents.append(incident)
@@ -127,6 +133,8 @@ def purge(
     cycle_items = session.exec(
         select(FollowUp)
         .where(col(FollowUp.incident_id).is_(None))
+        .where(col(FollowUp.case_id).is_(None))
+        .where(col(FollowUp.plan_id).is_(None))
         .where(FollowUp.status != PLANNED)
         .where(col(FollowUp.due_on) < cutoff)
     ).all()
@@ -141,6 +149,8 @@ def purge(
             (incident.occurred_on.strftime("%Y-%m"), "incident", incident.kind, "", "")
         ] += 1
     for f in doomed_followups:
+        if f.case_id is not None or f.plan_id is not None:
+            continue  # counted with their report or plan
         report.counts[
             (f.due_on.strftime("%Y-%m"), "followup", f.kind, f.status, f.outcome or "")
         ] += 1
@@ -158,6 +168,7 @@ def purge(
     if dry_run:
         return report
     delete_followups(session, followup_ids)
+    cases_privacy.delete_purged(session, case_ids, plan_ids)
     incident_ids = [i.id for i in doomed_incidents if i.id is not None]
     link = table_of(IncidentEmployee)
     delete_rows(session, link, link.c.incident_id, incident_ids)

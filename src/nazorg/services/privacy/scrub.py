@@ -31,6 +31,8 @@ ACTOR_COLUMNS = frozenset(
         ("incident", "registered_by"),
         ("followup", "closed_by"),
         ("erasure", "requested_by"),
+        ("attendee_reply", "recorded_by"),
+        ("counter_proposal", "decided_by"),
     }
 )
 

@@ -56,6 +56,12 @@ class FollowUp(SQLModel, table=True):
     closed_by: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
+    # Reports and recovery plans (issue 15): the case, plan or measure this item belongs to, and
+    # who holds it when that is not the employee's leader (a buddy, a measure's owner).
+    case_id: int | None = Field(default=None, foreign_key="report_case.id", index=True)
+    plan_id: int | None = Field(default=None, foreign_key="recovery_plan.id", index=True)
+    measure_id: int | None = Field(default=None, foreign_key="plan_measure.id", index=True)
+    holder_number: str | None = Field(default=None, max_length=32, index=True)
 
     @property
     def start(self) -> datetime:

@@ -27,6 +27,8 @@ DONE = {
     "gehouden": "Vastgelegd: het gesprek is gehouden.",
     "verzet": "Het gesprek is verzet.",
     "afgezegd": "Vastgelegd: de medewerker ziet af van nazorg.",
+    "overgenomen": "Het tijdvoorstel is overgenomen; het gesprek is verzet.",
+    "afgewezen": "Het tijdvoorstel is afgewezen; de volgende run maakt een DECLINECOUNTER.",
 }
 
 
@@ -179,3 +181,7 @@ def declined(request: Request, followup_id: int, principal: FormUser) -> Respons
             session, principal, followup_id, today=ctx.today(), now=ctx.now(), settings=ctx.settings
         )
     return _after(followup_id, "afgezegd")
+
+
+#: The conversation page, for the routes of other modules (nazorg.web.pages.counters).
+show = _show
