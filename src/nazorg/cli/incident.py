@@ -54,8 +54,8 @@ def add(
     occurred = parse_date_option(date, "--date")
     assert occurred is not None
     settings = e.settings
-    with e.transaction() as session:
-        registration = incidents.register(
+    registration = e.run(
+        lambda session: incidents.register(
             session,
             employees=employee,
             occurred_on=occurred,
@@ -69,6 +69,7 @@ def add(
             calendar=WorkCalendar(),
             force=force,
         )
+    )
     if json:
         print_json(
             {
