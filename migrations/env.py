@@ -38,6 +38,17 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
+    given = config.attributes.get("connection")
+    if given is not None:  # `nazorg init` on PostgreSQL: the connection holding the lock
+        context.configure(
+            connection=given,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
     connectable = _engine()
     with connectable.connect() as connection:
         context.configure(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import getpass
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
     from nazorg.core.access import Principal
     from nazorg.settings import Settings
+
+T = TypeVar("T")
 
 
 class Env:
@@ -39,10 +41,11 @@ class Env:
 
     def engine(self, *, check: bool = True) -> Engine:
         if self._engine is None:
-            from nazorg.store.engine import make_engine
+            from nazorg.store.engine import EngineOptions, make_engine
             from nazorg.store.migrate import check_schema
 
-            self._engine = make_engine(self.settings.database_url)
+            options = EngineOptions(**self.settings.database.model_dump())
+            self._engine = make_engine(self.settings.database_url, options)
             if check:
                 check_schema(self._engine)
         return self._engine
@@ -53,6 +56,13 @@ class Env:
 
         with transaction(self.engine()) as session:
             yield session
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        """`work(session)` as one unit of work, run again when PostgreSQL aborts it with a
+        serialization failure or a deadlock (`nazorg.store.retry`)."""
+        from nazorg.store.retry import run_transaction
+
+        return run_transaction(self.engine(), work)
 
     @property
     def today(self) -> date:

@@ -19,13 +19,20 @@ def run(
     json: bool = typer.Option(False, "--json", help="Uitvoer als JSON."),
 ) -> None:
     """De dagelijkse run: maak de uitnodigingen en concepten die nu aan de beurt zijn."""
+    from nazorg.cli.progress import progress_for
     from nazorg.core.clock import utc_now
     from nazorg.jobs.daily import run_daily
 
     e = env(ctx)
-    report = run_daily(
-        e.engine(), today=e.today, clock=utc_now, settings=e.settings, dry_run=dry_run
-    )
+    with progress_for("versies schrijven", json=json) as progress:
+        report = run_daily(
+            e.engine(),
+            today=e.today,
+            clock=utc_now,
+            settings=e.settings,
+            dry_run=dry_run,
+            progress=progress,
+        )
     if json:
         print_json(report.as_json())
         return

@@ -24,6 +24,7 @@ def deliver(
     Stopt met code 1 als een aflevering mislukte (de fout staat ook in 'nazorg status'); die
     wordt later vanzelf opnieuw geprobeerd.
     """
+    from nazorg.cli.progress import progress_for
     from nazorg.core.clock import utc_now
     from nazorg.core.errors import ConfigError
     from nazorg.delivery.service import deliver as run
@@ -34,7 +35,15 @@ def deliver(
             "geen aflevering ingesteld; zet [delivery.imap], [delivery.smtp] of "
             "[delivery.caldav] in de configuratie (zie README)"
         )
-    report = run(e.engine(), settings=e.settings, today=e.today, clock=utc_now, retry=retry)
+    with progress_for("afleveren", json=json) as progress:
+        report = run(
+            e.engine(),
+            settings=e.settings,
+            today=e.today,
+            clock=utc_now,
+            retry=retry,
+            progress=progress,
+        )
     if json:
         print_json(report.as_json())
     else:

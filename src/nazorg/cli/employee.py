@@ -39,6 +39,7 @@ def import_(
     json: bool = JSON,
 ) -> None:
     """Importeer of werk medewerkers bij uit een CSV-bestand: alles of niets."""
+    from nazorg.cli.progress import progress_for
     from nazorg.core.errors import ImportRowsError, ValidationError
     from nazorg.services import employees
 
@@ -49,9 +50,9 @@ def import_(
         raise ValidationError(f"{file}: niet te lezen ({exc.strerror})") from None
     try:
         rows = employees.read_csv(raw)
-        with e.transaction() as session:
+        with progress_for("medewerkers importeren", json=json) as progress, e.transaction() as s:
             result = employees.import_employees(
-                session, rows, filename=file.name, actor=e.actor(by), now=e.now
+                s, rows, filename=file.name, actor=e.actor(by), now=e.now, progress=progress
             )
     except ImportRowsError as exc:
         exc.filename = file.name

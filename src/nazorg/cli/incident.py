@@ -55,8 +55,8 @@ def add(
     occurred = parse_date_option(date, "--date")
     assert occurred is not None
     settings = e.settings
-    with e.transaction() as session:
-        registration = incidents.register(
+    registration = e.run(
+        lambda session: incidents.register(
             session,
             employees=employee,
             occurred_on=occurred,
@@ -71,6 +71,7 @@ def add(
             force=force,
             policy=SlotPolicy.of(settings),
         )
+    )
     if json:
         print_json(
             {

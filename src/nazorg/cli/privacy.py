@@ -216,11 +216,12 @@ def purge(
     json: bool = JSON,
 ) -> None:
     """Verwijder incidenten en gesprekken die langer dan de bewaartermijn zijn afgesloten."""
+    from nazorg.cli.progress import progress_for
     from nazorg.services.privacy import retention
 
     e = env(ctx)
     settings = e.settings
-    with e.transaction() as session:
+    with progress_for("oude gegevens zoeken", json=json) as progress, e.transaction() as session:
         report = retention.purge(
             session,
             today=e.today,
@@ -231,6 +232,7 @@ def purge(
             outbox=settings.outbox_dir,
             actor=e.actor(by),
             dry_run=dry_run,
+            progress=progress,
         )
         if dry_run:
             session.rollback()

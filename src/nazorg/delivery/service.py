@@ -34,6 +34,7 @@ from sqlmodel import Session
 
 from nazorg.core.errors import NazorgError
 from nazorg.core.payload import EscalationNotice, InviteVersion
+from nazorg.core.progress import Progress, tick
 from nazorg.delivery import state
 from nazorg.delivery.base import Client, DeliveryError, Item, scrub
 from nazorg.emission.render.renderer import Renderer
@@ -213,9 +214,12 @@ def deliver(
     today: date,
     clock: Callable[[], datetime],
     retry: bool = False,
+    progress: Progress | None = None,
 ) -> DeliveryReport:
-    """Deliver what is due to every configured target (`retry`: failed rows too, now)."""
+    """Deliver what is due to every configured target (`retry`: failed rows too, now).
+    `progress(done, total)` hears the rows handled of those due (over all targets)."""
     report = DeliveryReport()
+    counter = _Counter(progress)
     for name, config in settings.delivery.targets.items():
         target = TargetReport(name)
         report.targets[name] = target
@@ -228,6 +232,7 @@ def deliver(
                 today=today,
                 clock=clock,
                 retry=retry,
+                count=counter,
                 renderer=Renderer(settings) if isinstance(config, SmtpTarget) else None,
             )
         except Exception as exc:  # a database problem or a bug: this target only, and reported
@@ -235,6 +240,25 @@ def deliver(
                 str(exc) if isinstance(exc, NazorgError) else f"{type(exc).__name__}: {exc}"
             )[: state.MAX_ERROR]
     return report
+
+
+class _Counter:
+    """The progress of `deliver` over all targets: each target's due rows join the total when
+    its turn comes; every row looked at counts as done."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.done = 0
+        self.total = 0
+
+    def expect(self, engine: Engine, name: str, *, now: datetime, retry: bool) -> None:
+        if self.progress is not None:
+            self.total += state.count_due(engine, name, now=now, retry=retry)
+            tick(self.progress, self.done, max(self.total, self.done))
+
+    def one(self) -> None:
+        self.done += 1
+        tick(self.progress, self.done, max(self.total, self.done))
 
 
 def _deliver_target(
@@ -246,11 +270,14 @@ def _deliver_target(
     today: date,
     clock: Callable[[], datetime],
     retry: bool,
+    count: _Counter | None = None,
     renderer: Renderer | None = None,
 ) -> None:
     report.new = state.enqueue(
         engine, name, lambda e: destination(name, config, e), today=today, now=clock()
     )
+    if count is not None:
+        count.expect(engine, name, now=clock(), retry=retry)
     blocked: str | None = None
     password: str | None = None
     client: Client | None = None
@@ -267,6 +294,8 @@ def _deliver_target(
             for row in rows:
                 assert row.id is not None
                 after = row.id
+                if count is not None:
+                    count.one()
                 if name == "caldav" and superseded(engine, row, name, config):
                     if state.supersede(engine, row):
                         report.superseded += 1

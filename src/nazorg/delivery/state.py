@@ -40,6 +40,7 @@ from nazorg.store.models.delivery import (
     Delivery,
     DeliveryCursor,
 )
+from nazorg.store.retry import run_transaction
 
 BACKOFF = (
     timedelta(minutes=5),
@@ -139,12 +140,7 @@ def due(
     Normally the rows whose `next_attempt_at` has come (pending, failed after their backoff, and
     claims of processes that died). With `retry` also every failed row, whatever its backoff.
     """
-    stale_or_due = and_(
-        col(Delivery.next_attempt_at).is_not(None), col(Delivery.next_attempt_at) <= now
-    )
-    condition = (
-        or_(stale_or_due, col(Delivery.status).in_((PENDING, FAILED))) if retry else stale_or_due
-    )
+    condition = _due_condition(now, retry)
     with Session(engine, expire_on_commit=False) as session:
         rows = session.exec(
             select(Delivery)
@@ -157,39 +153,65 @@ def due(
         return list(rows)
 
 
+def _due_condition(now: datetime, retry: bool) -> Any:
+    stale_or_due = and_(
+        col(Delivery.next_attempt_at).is_not(None), col(Delivery.next_attempt_at) <= now
+    )
+    return or_(stale_or_due, col(Delivery.status).in_((PENDING, FAILED))) if retry else stale_or_due
+
+
+def count_due(engine: Engine, target: str, *, now: datetime, retry: bool) -> int:
+    """How many rows of `target` `due` would hand out in all (for the progress of a command)."""
+    with Session(engine) as session:
+        query = (
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.target == target)
+            .where(_due_condition(now, retry))
+        )
+        return int(session.exec(query).one())
+
+
 def claim(engine: Engine, row: Delivery, *, now: datetime) -> bool:
     """Take `row` for one attempt; False when another process changed it since it was read."""
-    with transaction(engine) as session:
-        result = session.execute(
-            update(Delivery)
-            .where(col(Delivery.id) == row.id)
-            .where(col(Delivery.status) == row.status)
-            .where(col(Delivery.attempts) == row.attempts)
-            .values(
-                status=DELIVERING,
-                attempts=row.attempts + 1,
-                claimed_at=now,
-                next_attempt_at=now + CLAIM_TIMEOUT,
-            )
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.id) == row.id)
+        .where(col(Delivery.status) == row.status)
+        .where(col(Delivery.attempts) == row.attempts)
+        .values(
+            status=DELIVERING,
+            attempts=row.attempts + 1,
+            claimed_at=now,
+            next_attempt_at=now + CLAIM_TIMEOUT,
         )
-        mine: bool = result.rowcount == 1  # type: ignore[attr-defined]
+    )
+    mine = _swap(engine, statement)
     if mine:
         row.status, row.attempts, row.claimed_at = DELIVERING, row.attempts + 1, now
     return mine
 
 
+def _swap(engine: Engine, statement: Any) -> bool:
+    """Run one compare-and-swap update in its own transaction, again if PostgreSQL aborts it
+    (`nazorg.store.retry`); True when it changed the row."""
+
+    def work(session: Session) -> bool:
+        return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+
+    return run_transaction(engine, work)
+
+
 def _finish(engine: Engine, row: Delivery, **values: Any) -> bool:
     """Write the outcome of the attempt `row` was claimed for (compare-and-swap)."""
-    with transaction(engine) as session:
-        result = session.execute(
-            update(Delivery)
-            .where(col(Delivery.id) == row.id)
-            .where(col(Delivery.status) == DELIVERING)
-            .where(col(Delivery.attempts) == row.attempts)
-            .values(**values)
-        )
-        done: bool = result.rowcount == 1  # type: ignore[attr-defined]
-    return done
+    return _swap(
+        engine,
+        update(Delivery)
+        .where(col(Delivery.id) == row.id)
+        .where(col(Delivery.status) == DELIVERING)
+        .where(col(Delivery.attempts) == row.attempts)
+        .values(**values),
+    )
 
 
 def mark_delivered(
@@ -225,16 +247,14 @@ def mark_failed(
 
 def supersede(engine: Engine, row: Delivery) -> bool:
     """Retire a version that a newer one of the same calendar item replaces (no network)."""
-    with transaction(engine) as session:
-        result = session.execute(
-            update(Delivery)
-            .where(col(Delivery.id) == row.id)
-            .where(col(Delivery.status) == row.status)
-            .where(col(Delivery.attempts) == row.attempts)
-            .values(status=SUPERSEDED, next_attempt_at=None)
-        )
-        done: bool = result.rowcount == 1  # type: ignore[attr-defined]
-    return done
+    return _swap(
+        engine,
+        update(Delivery)
+        .where(col(Delivery.id) == row.id)
+        .where(col(Delivery.status) == row.status)
+        .where(col(Delivery.attempts) == row.attempts)
+        .values(status=SUPERSEDED, next_attempt_at=None),
+    )
 
 
 def newer_versions(engine: Engine, row: Delivery) -> list[int]:

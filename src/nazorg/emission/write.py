@@ -13,14 +13,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from nazorg.core.payload import EscalationNotice, InviteVersion
+from nazorg.core.progress import Progress, tick
 from nazorg.emission.reconcile import ESCALATION
 from nazorg.emission.render.renderer import Renderer
-from nazorg.store.engine import transaction
 from nazorg.store.models import Emission
+from nazorg.store.retry import run_transaction
 
 BATCH = 500
 
@@ -86,32 +87,58 @@ def pending_emissions(engine: Engine) -> Iterator[Emission]:
 WRITE_BATCH = 100
 
 
-def write(engine: Engine, *, outbox: Path, renderer: Renderer, now: datetime) -> list[Emitted]:
+def count_pending(engine: Engine) -> int:
+    """How many decided versions are not written yet."""
+    with Session(engine) as session:
+        query = select(func.count()).select_from(Emission).where(col(Emission.written_at).is_(None))
+        return int(session.exec(query).one())
+
+
+def write(
+    engine: Engine,
+    *,
+    outbox: Path,
+    renderer: Renderer,
+    now: datetime,
+    progress: Progress | None = None,
+) -> list[Emitted]:
     """Write every pending version to the outbox; returns the ones this process marked written.
 
     Files are written before they are marked: a crash in between means the next run writes the
     same bytes again (deterministic rendering), never that a version is lost. Per batch of
     WRITE_BATCH versions the files are made durable with one sync and marked in one transaction
-    (an optimistic update per version, so of two concurrent runs only one counts each).
+    (an optimistic update per version, so of two concurrent runs only one counts each); that
+    transaction is run again when PostgreSQL aborts it (`nazorg.store.retry`). `progress` hears
+    (versions handled, versions pending at the start) after every batch.
     """
     from nazorg.emission.outbox import sync_files
 
     written: list[Emitted] = []
     batch: list[tuple[Emission, Emitted]] = []
+    total = count_pending(engine) if progress is not None else None
+    handled = 0
+    tick(progress, 0, total)
+
+    def mark_batch(session: Session) -> list[Emitted]:
+        marked = []
+        for emission, item in batch:
+            result = session.execute(
+                update(Emission)
+                .where(col(Emission.id) == emission.id)
+                .where(col(Emission.written_at).is_(None))
+                .values(written_at=now, ics_path=item.ics, eml_path=item.eml)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                marked.append(item)
+        return marked
 
     def mark() -> None:
+        nonlocal handled
         sync_files([Path(p) for _, item in batch for p in (item.ics, item.eml) if p])
-        with transaction(engine) as session:
-            for emission, item in batch:
-                result = session.execute(
-                    update(Emission)
-                    .where(col(Emission.id) == emission.id)
-                    .where(col(Emission.written_at).is_(None))
-                    .values(written_at=now, ics_path=item.ics, eml_path=item.eml)
-                )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    written.append(item)
+        written.extend(run_transaction(engine, mark_batch))
+        handled += len(batch)
         batch.clear()
+        tick(progress, handled, max(total, handled) if total is not None else None)
 
     for emission in pending_emissions(engine):
         batch.append((emission, _write_one(emission, outbox=outbox, renderer=renderer)))

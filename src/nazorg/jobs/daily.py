@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from nazorg.core.progress import Progress
 from nazorg.jobs.case_steps import generate_case_contacts
 from nazorg.jobs.replies import read_replies, write_declinecounters
 from nazorg.jobs.run import AfterStep, RunReport, Steps, run_steps
@@ -59,8 +60,16 @@ def run_daily(
     clock: Callable[[], datetime],
     settings: Settings,
     dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> RunReport:
-    """One daily run of the registered steps for `today`. `clock()` gives aware UTC."""
+    """One daily run of the registered steps for `today`. `clock()` gives aware UTC;
+    `progress(done, total)` hears the writing of the versions (the catch-up)."""
     return run_steps(
-        engine, default_steps(), today=today, clock=clock, settings=settings, dry_run=dry_run
+        engine,
+        default_steps(),
+        today=today,
+        clock=clock,
+        settings=settings,
+        dry_run=dry_run,
+        progress=progress,
     )

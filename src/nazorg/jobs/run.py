@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 
 from nazorg.core.errors import NazorgError
+from nazorg.core.progress import Progress
 from nazorg.emission.write import Emitted
 from nazorg.store.engine import transaction
 from nazorg.store.models import Run
@@ -67,6 +68,7 @@ class RunContext:
     settings: Settings
     run_id: int | None = None
     dry_run: bool = False
+    progress: Progress | None = None  # hears the writing of versions (the catch-up)
 
 
 #: An emission step records what it did in the run's report.
@@ -118,9 +120,10 @@ def run_steps(
     clock: Callable[[], datetime],
     settings: Settings,
     dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> RunReport:
     """Run `steps` for `today` as one recorded run (see the module doc). `clock()` gives aware
-    UTC."""
+    UTC; `progress` hears the steps that report it (writing the versions)."""
     report = RunReport(today=today, dry_run=dry_run)
     if dry_run:
         context = RunContext(engine, today, clock, settings, dry_run=True)
@@ -129,7 +132,7 @@ def run_steps(
         return report
     run_id = start_run(engine, today=today, now=clock())
     report.run_id = run_id
-    context = RunContext(engine, today, clock, settings, run_id=run_id)
+    context = RunContext(engine, today, clock, settings, run_id=run_id, progress=progress)
     error: str | None = None
     try:
         for step in steps.emission:

@@ -85,6 +85,7 @@ def write_versions(ctx: RunContext, report: RunReport) -> None:
         outbox=ctx.settings.outbox_dir,
         renderer=Renderer(ctx.settings),
         now=ctx.clock(),
+        progress=ctx.progress,
     )
 
 

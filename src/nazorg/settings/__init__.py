@@ -21,6 +21,7 @@ from nazorg.core.errors import ConfigError
 from nazorg.core.planning import Plan
 from nazorg.core.slots import WorkingHours
 from nazorg.settings.cases import CaseSettings
+from nazorg.settings.database import DatabaseSettings
 from nazorg.settings.delivery import DeliverySettings
 from nazorg.settings.replies import ReplyMailbox
 from nazorg.settings.report import ReportSettings
@@ -128,6 +129,7 @@ class Settings(BaseSettings):
     cases: CaseSettings = Field(default_factory=CaseSettings)
     replies: ReplyMailbox | None = None  # the mailbox the answers to invites arrive in
     report: ReportSettings = Field(default_factory=ReportSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
 
     @field_validator("language")
     @classmethod

@@ -13,6 +13,7 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,46 @@ def _prepare_sqlite_file(database: str) -> None:
         os.close(fd)
 
 
-def make_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class EngineOptions:
+    """How connections to PostgreSQL are pooled and bounded (the `[database]` settings).
+
+    `statement_timeout` in seconds (0 = no limit); `retry_attempts` and `retry_delay` steer
+    `nazorg.store.retry.run_transaction`. SQLite ignores the pool and the timeout."""
+
+    pool_size: int = 5
+    max_overflow: int = 10
+    pool_timeout: float = 30.0
+    statement_timeout: float = 120.0
+    retry_attempts: int = 5
+    retry_delay: float = 0.05
+
+
+#: The options each engine was made with (read by the retry of `nazorg.store.retry`).
+_OPTIONS: weakref.WeakKeyDictionary[Engine, EngineOptions] = weakref.WeakKeyDictionary()
+
+
+def engine_options(engine: Engine) -> EngineOptions:
+    """The options `engine` was made with (the defaults for an engine made elsewhere)."""
+    return _OPTIONS.get(engine) or EngineOptions()
+
+
+def _postgres_connect_args(parsed: Any, options: EngineOptions) -> dict[str, Any]:
+    """The statement timeout as a libpq startup option, so it is the session's default (which
+    `RESET statement_timeout` returns to) on every connection of the pool; an `options` already
+    in the URL is kept."""
+    if not options.statement_timeout:
+        return {}
+    own = f"-c statement_timeout={round(options.statement_timeout * 1000)}"
+    given = parsed.query.get("options")
+    if isinstance(given, tuple):
+        given = " ".join(given)
+    return {"options": f"{given} {own}" if given else own}
+
+
+def make_engine(url: str, options: EngineOptions | None = None) -> Engine:
+    """An engine for `url`; on PostgreSQL a pool sized by `options` with its statement timeout."""
+    options = options or EngineOptions()
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -64,7 +104,17 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(parsed, connect_args={"timeout": 60})
             _configure_sqlite(engine)
         else:
-            engine = create_engine(parsed, pool_pre_ping=True)
+            connect_args = _postgres_connect_args(parsed, options)
+            if "options" in connect_args:
+                parsed = parsed.difference_update_query(["options"])
+            engine = create_engine(
+                parsed,
+                pool_pre_ping=True,
+                pool_size=options.pool_size,
+                max_overflow=options.max_overflow,
+                pool_timeout=options.pool_timeout,
+                connect_args=connect_args,
+            )
     except NoSuchModuleError:
         raise ConfigError(
             f"ongeldige instelling 'database_url': stuurprogramma {parsed.drivername} ontbreekt; "
@@ -76,6 +126,7 @@ def make_engine(url: str) -> Engine:
         ) from None
     except OSError as exc:
         raise DatabaseError(f"database {safe_url(url)} niet bereikbaar: {exc.strerror}") from None
+    _OPTIONS[engine] = options
     return engine
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 from nazorg.core.errors import DatabaseError
 from nazorg.store.engine import safe_url
@@ -21,20 +21,51 @@ def alembic_config(engine: Engine) -> Any:
     return config
 
 
+#: Key of the PostgreSQL session advisory lock that `nazorg init` holds while it migrates.
+MIGRATION_LOCK_KEY = 0x6E617A6D  # "nazm"
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
-    """Create or upgrade the schema to the newest migration; returns (before, after) revisions."""
+    """Create or upgrade the schema to the newest migration; returns (before, after) revisions.
+
+    On PostgreSQL the whole upgrade runs on one connection that holds a session advisory lock
+    (`MIGRATION_LOCK_KEY`), so of two nodes starting together one migrates and the other waits,
+    then finds the schema current; the lock dies with the connection if the process does. The
+    statement timeout is lifted for the migrations (a rewrite of a large table may take long)."""
     from alembic import command
 
-    before = current_revision(engine)
-    command.upgrade(alembic_config(engine), "head")
-    return before, current_revision(engine)
+    if engine.dialect.name != "postgresql":
+        before = current_revision(engine)
+        command.upgrade(alembic_config(engine), "head")
+        return before, current_revision(engine)
+    with engine.connect() as connection:
+        connection.execute(text("SET statement_timeout = 0"))
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        connection.commit()
+        try:
+            before = _revision_on(connection)
+            connection.commit()
+            config = alembic_config(engine)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            connection.commit()
+            return before, _revision_on(connection)
+        finally:
+            connection.rollback()
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.execute(text("RESET statement_timeout"))
+            connection.commit()
+
+
+def _revision_on(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _revision_on(connection)
 
 
 def head_revision(engine: Engine) -> str | None:

@@ -34,7 +34,7 @@ def create_app(
     from pathlib import Path
 
     from nazorg.services.secrets import instance_secret
-    from nazorg.store.engine import make_engine, transaction
+    from nazorg.store.engine import EngineOptions, make_engine, transaction
     from nazorg.store.migrate import check_schema
     from nazorg.web import errors
     from nazorg.web.context import WebContext
@@ -51,7 +51,7 @@ def create_app(
     from nazorg.web.templating import make_environment
 
     if engine is None:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, EngineOptions(**settings.database.model_dump()))
         check_schema(engine)
     if settings.web.secret_key is not None:
         key = settings.web.secret_key.get_secret_value()

@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from nazorg.core.access import Principal
 from nazorg.store.engine import transaction
+from nazorg.store.retry import run_transaction
 
 if TYPE_CHECKING:
     import jinja2
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from fastapi.responses import HTMLResponse
 
     from nazorg.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,6 +41,11 @@ class WebContext:
         """One unit of work: committed before the response is made, rolled back on error."""
         with transaction(self.engine) as session:
             yield session
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        """`work(session)` as one unit of work, run again when PostgreSQL aborts it with a
+        serialization failure or a deadlock (`nazorg.store.retry`)."""
+        return run_transaction(self.engine, work)
 
     def today(self) -> date:
         return self.today_of()

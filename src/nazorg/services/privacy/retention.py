@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from nazorg.core.planning import PLANNED
+from nazorg.core.progress import Progress, tick
 from nazorg.core.workdays import add_months
 from nazorg.services import audit
 from nazorg.services.audit import clean_actor, day_start
@@ -101,9 +102,11 @@ def purge(
     dry_run: bool = False,
     overdue_workdays: int = 10,
     violence_kinds: Sequence[str] = ("geweld",),
+    progress: Progress | None = None,
 ) -> PurgeReport:
     """Delete incidents and conversations closed more than `retention_months` ago, keeping only
-    anonymous counts, and remove outbox files older than that (see the module doc)."""
+    anonymous counts, and remove outbox files older than that (see the module doc).
+    `progress(done, total)` hears the old incidents examined, every 200, and the end."""
     actor = clean_actor(actor)
     cutoff = add_months(today, -retention_months)
     report = PurgeReport(cutoff=cutoff, dry_run=dry_run)
@@ -118,7 +121,9 @@ def purge(
     candidates = session.exec(
         select(Incident).where(col(Incident.occurred_on) < cutoff).order_by(col(Incident.id))
     ).all()
-    for incident in candidates:
+    for done, incident in enumerate(candidates):
+        if done % 200 == 0:
+            tick(progress, done, len(candidates))
         followups = list(
             session.exec(select(FollowUp).where(FollowUp.incident_id == incident.id)).all()
         )
@@ -161,6 +166,7 @@ def purge(
     old_files = [p for p in _old_outbox_files(outbox, day_start(cutoff)) if str(p) not in known]
     report.files = sum(1 for p in paths if Path(p).exists())
     report.outbox_files = len(old_files)
+    tick(progress, len(candidates), len(candidates))
     if dry_run:
         return report
     # The monthly report keeps counting them (issue 14): fold them in before they go.

@@ -98,8 +98,9 @@ def new(
         with ctx.transaction() as session:
             planned = registration.preview(session, principal, new_incident, **moment)  # type: ignore[arg-type]
         return _form(request, principal, values, numbers, planned=planned)
-    with ctx.transaction() as session:
-        saved = registration.register(session, principal, new_incident, **moment)  # type: ignore[arg-type]
+    saved = ctx.run(
+        lambda session: registration.register(session, principal, new_incident, **moment)  # type: ignore[arg-type]
+    )
     return RedirectResponse(f"/incidenten/{saved.incident.id}", status_code=303)
 
 
