@@ -25,7 +25,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("followup", schema=None) as batch_op:
         batch_op.add_column(sa.Column("slot_holder", sa.String(length=32), nullable=True))
-        batch_op.create_index("ix_followup_slot_holder_day", ["slot_holder", "due_on"], unique=False)
+        batch_op.create_index(
+            "ix_followup_slot_holder_day", ["slot_holder", "due_on"], unique=False
+        )
     op.execute(
         "UPDATE followup SET slot_holder = employee_number "
         "WHERE status = 'planned' AND kind IN ('feedback_360', 'development_plan')"
