@@ -249,7 +249,9 @@ SEQUENCES = ("incident", "followup", "emission", "run")
 
 def check_columns() -> None:
     """Fail early and clearly when the models gained a required column the generator lacks."""
-    from nazorg.store.models import SQLModel
+    from sqlmodel import SQLModel
+
+    import nazorg.store.models  # noqa: F401  (every table in the metadata)
 
     for table, columns in COLUMNS.items():
         model = SQLModel.metadata.tables[table]
