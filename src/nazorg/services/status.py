@@ -47,6 +47,7 @@ class Status:
                 "decided": r.decided,
                 "written": r.written,
                 "error": r.error,
+                "node": r.node,
             }
 
         return {

@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     purge_in_daily_run: bool = False
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    #: The name `nazorg status` shows for the node that ran a job (default: host and process id).
+    node_name: str | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("language")
     @classmethod
