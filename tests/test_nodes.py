@@ -248,4 +248,11 @@ def test_a_node_that_waited_while_the_other_finished_the_day_skips_the_run(
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Run)).one() == 1
         assert session.exec(select(func.count()).select_from(Emission)).one() == 0
+    status = subprocess.run(
+        [sys.executable, "-m", "nazorg", "status"],
+        env={**os.environ, "NAZORG_DATABASE_URL": nodes_url, "NAZORG_TODAY": RUN_DAY},
+        capture_output=True,
+        text=True,
+    )
+    assert "door node:             node-a" in status.stdout.splitlines(), status
     engine.dispose()
