@@ -82,6 +82,8 @@ def status(
             "laatste run:          "
             + (f"{last['started_at']} voor {last['today']}: {last['outcome']}" if last else "nooit")
         )
+        if last and last["node"]:
+            typer.echo(f"door node:             {last['node']}")
         typer.echo("laatste geslaagde run: " + (ok["finished_at"] if ok else "nooit"))
         typer.echo(f"klaar om te maken:     {data['due']} gesprek(ken)")
         typer.echo(f"nog te schrijven:      {data['unwritten']} versie(s)")

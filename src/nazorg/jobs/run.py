@@ -89,9 +89,18 @@ class Steps:
     after: Sequence[AfterStep] = ()
 
 
-def start_run(engine: Engine, *, today: date, now: datetime) -> int:
+def node_label(settings: Settings) -> str:
+    """Which node this process is, as runs record it: the configured `node_name`, else the host
+    name and the process id (`host:pid`)."""
+    import os
+    import socket
+
+    return settings.node_name or f"{socket.gethostname()}:{os.getpid()}"
+
+
+def start_run(engine: Engine, *, today: date, now: datetime, node: str | None = None) -> int:
     with transaction(engine) as session:
-        run = Run(today=today, started_at=now)
+        run = Run(today=today, started_at=now, node=node)
         session.add(run)
         session.flush()
         assert run.id is not None
@@ -130,7 +139,7 @@ def run_steps(
         for step in steps.emission:
             step(context, report)
         return report
-    run_id = start_run(engine, today=today, now=clock())
+    run_id = start_run(engine, today=today, now=clock(), node=node_label(settings))
     report.run_id = run_id
     context = RunContext(engine, today, clock, settings, run_id=run_id, progress=progress)
     error: str | None = None

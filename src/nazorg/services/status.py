@@ -50,6 +50,7 @@ class Status:
                 "decided": r.decided,
                 "written": r.written,
                 "error": r.error,
+                "node": r.node,
             }
 
         return {

@@ -130,6 +130,8 @@ class Settings(BaseSettings):
     replies: ReplyMailbox | None = None  # the mailbox the answers to invites arrive in
     report: ReportSettings = Field(default_factory=ReportSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    #: The name `nazorg status` shows for the node that ran a job (default: host and process id).
+    node_name: str | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("language")
     @classmethod

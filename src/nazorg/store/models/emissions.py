@@ -20,6 +20,16 @@ class Emission(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("followup_id", "purpose", "sequence", name="uq_emission_version"),
+        # The versions still to write, by id: only those rows are in it, so finding the next
+        # batch or marking one written never walks the entries of versions written before
+        # (a plain index on written_at held them all, and PostgreSQL's generic plan for the
+        # marking update scanned every NULL entry, live or dead, per update: issue 16).
+        sa.Index(
+            "ix_emission_unwritten",
+            "id",
+            postgresql_where=sa.text("written_at IS NULL"),
+            sqlite_where=sa.text("written_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -32,9 +42,7 @@ class Emission(SQLModel, table=True):
     payload: str  # InviteVersion JSON: everything the files are rendered from
     ics_path: str | None = Field(default=None, max_length=500)
     eml_path: str | None = Field(default=None, max_length=500)
-    written_at: datetime | None = Field(
-        default=None, sa_column=utc_column(nullable=True, index=True)
-    )
+    written_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     run_id: int | None = Field(default=None, foreign_key="run.id")
 
 
@@ -49,3 +57,4 @@ class Run(SQLModel, table=True):
     written: int = 0
     outcome: str = Field(default="running", max_length=16)  # running, ok, failed
     error: str | None = Field(default=None, max_length=2000)
+    node: str | None = Field(default=None, max_length=200)  # which node ran it (issue 16)
