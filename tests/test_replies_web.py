@@ -125,3 +125,41 @@ def test_only_staff_decide_a_proposal_on_the_web(answered: tuple[Site, int]) -> 
     assert start.astimezone(UTC) == datetime(2026, 3, 24, 12, 0, tzinfo=UTC)
     shown = staff.get(done.headers["location"])
     assert "Het tijdvoorstel is overgenomen" in shown.text
+
+
+def test_an_answer_from_another_sender_is_shown_to_staff_only_to_review(
+    answered: tuple[Site, int],
+) -> None:
+    from nazorg.store.models import AttendeeReply, AuditEvent
+
+    site, _proposal = answered
+    forged = itip_mails.outlook_mail(
+        itip_mails.outlook_ics(
+            partstat="DECLINED", attendee="lars@politie.example", uid=_uid(site, site.e1_checkin)
+        ),
+        sender="Secretariaat <secretariaat@politie.example>",
+    )
+    for _ in range(2):  # read twice: kept once
+        report = _feed(site, forged)
+        assert (report.recorded, [line["outcome"] for line in report.lines]) == (
+            0,
+            ["unverified_sender"],
+        )
+    with transaction(site.engine) as session:
+        kept = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "followup.reply.unverified")
+        ).all()
+        assert [(e.entity_id, e.actor) for e in kept] == [(str(site.e1_checkin), "system")]
+        assert not session.exec(
+            select(AttendeeReply).where(AttendeeReply.attendee == "lars@politie.example")
+        ).all()  # nothing acted on
+    path = f"/gesprekken/{site.e1_checkin}"
+    page = site.client("tineke").get(path)
+    assert page.status_code == 200
+    assert "Te beoordelen" in page.text and "secretariaat@politie.example" in page.text
+    assert "nieuwe tijd nodig" not in page.text  # the forged decline changes nothing
+    lars = site.client("lars").get(path)
+    assert lars.status_code == 200
+    assert "Te beoordelen" not in lars.text and "secretariaat@" not in lars.text
+    sector = site.client("sector").get(path)
+    assert "secretariaat@" not in sector.text

@@ -7,6 +7,8 @@ wrote, to any combination of three targets, configured per installation under `[
   flagged `\\Draft` (and `\\Seen`), over TLS or STARTTLS;
 - `smtp`: every invite sent as an iMIP message to its attendees, for installations that want
   invites out without review (the draft minus its `X-Unsent` header);
+- a DECLINECOUNTER (issue 13, a rejected proposal of a new time) goes to `smtp` (to the proposer)
+  and to `imap` (the aftercare mailbox's drafts folder), never to `caldav`;
 - `caldav`: every invite PUT into a calendar collection, one resource per conversation UID, so a
   new SEQUENCE replaces the old one and a CANCEL marks it cancelled (or deletes it).
 

@@ -30,7 +30,7 @@ class Item:
     """One version for one target, as read from the outbox and the emission's payload."""
 
     delivery_id: int
-    method: str  # REQUEST, CANCEL, ESCALATION
+    method: str  # REQUEST, CANCEL, ESCALATION, DECLINECOUNTER
     uid: str
     sequence: int
     message_id: str  # without angle brackets

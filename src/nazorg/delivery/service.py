@@ -37,6 +37,9 @@ from nazorg.core.payload import EscalationNotice, InviteVersion
 from nazorg.core.progress import Progress, tick
 from nazorg.delivery import state
 from nazorg.delivery.base import Client, DeliveryError, Item, scrub
+from nazorg.emission.declinecounter import METHOD as DECLINECOUNTER_METHOD
+from nazorg.emission.declinecounter import PURPOSE as DECLINECOUNTER
+from nazorg.emission.declinecounter import DeclineCounter
 from nazorg.emission.render.renderer import Renderer
 from nazorg.settings.delivery import OWNER, CaldavTarget, ImapTarget, Login, SmtpTarget
 from nazorg.store.models import Emission
@@ -86,16 +89,21 @@ class DeliveryReport:
 # --- where a version goes -----------------------------------------------------------------------
 
 
-def _version(emission: Emission) -> InviteVersion | EscalationNotice:
+Version = InviteVersion | EscalationNotice | DeclineCounter
+
+
+def _version(emission: Emission) -> Version:
     if emission.purpose == "escalation":
         return EscalationNotice.from_json(emission.payload)
+    if emission.purpose == DECLINECOUNTER:
+        return DeclineCounter.from_json(emission.payload)
     return InviteVersion.from_json(emission.payload)
 
 
-def _owner(version: InviteVersion | EscalationNotice) -> str:
+def _owner(version: Version) -> str:
     """Whose mailbox or calendar the item belongs in: the leader who holds the conversation; for
-    an escalation draft the aftercare mailbox that sends it."""
-    if isinstance(version, EscalationNotice):
+    an escalation draft or a DECLINECOUNTER the aftercare mailbox that sends it."""
+    if isinstance(version, EscalationNotice | DeclineCounter):
         return version.organizer.email
     return version.leader.email
 
@@ -106,6 +114,8 @@ def destination(name: str, config: Login, emission: Emission) -> str:
     if isinstance(config, ImapTarget):
         return config.folder.replace(OWNER, _owner(version))
     if isinstance(config, SmtpTarget):
+        if isinstance(version, DeclineCounter):
+            return version.attendee.email
         assert isinstance(version, InviteVersion)
         return ", ".join(p.email for p in version.attendees)
     assert isinstance(config, CaldavTarget) and isinstance(version, InviteVersion)
@@ -168,6 +178,21 @@ def load_item(
             destination=where,
             eml=eml,
             ics=None,
+            first_attempt=row.attempts <= 1,
+        )
+    if isinstance(version, DeclineCounter):
+        return Item(
+            delivery_id=row.id or 0,
+            method=DECLINECOUNTER_METHOD,
+            uid=version.uid,
+            sequence=version.sequence,
+            message_id=version.message_id,
+            dtstamp=version.dtstamp,
+            sender=version.organizer.email,
+            recipients=(version.attendee.email,),
+            destination=where,
+            eml=eml,
+            ics=_read(emission.ics_path, ".ics"),
             first_attempt=row.attempts <= 1,
         )
     ics = _read(emission.ics_path, ".ics")

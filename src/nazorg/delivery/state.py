@@ -54,8 +54,13 @@ BACKOFF = (
 CLAIM_TIMEOUT = timedelta(minutes=15)
 BATCH = 200
 MAX_ERROR = 1000
-#: Which versions each target takes: drafts go to IMAP, only invites are sent or put in calendars.
-PURPOSES = {"imap": ("invite", "escalation"), "smtp": ("invite",), "caldav": ("invite",)}
+#: Which versions each target takes: drafts go to IMAP, only invites are sent or put in calendars;
+#: a DECLINECOUNTER (issue 13) is sent to the proposer and kept as a draft, it is no calendar item.
+PURPOSES = {
+    "imap": ("invite", "escalation", "declinecounter"),
+    "smtp": ("invite", "declinecounter"),
+    "caldav": ("invite",),
+}
 #: How many failures `nazorg status` lists one by one.
 LISTED_FAILURES = 20
 

@@ -12,13 +12,20 @@ Rules:
   dies between writing and marking writes the same bytes again.
 - Exactly once: a rejected proposal holds its payload; the writer writes every rejected,
   unwritten proposal and marks it written with an optimistic update (`written_at IS NULL`).
+- Delivered like every other written version: in the transaction that marks the proposal
+  written, an `Emission` (purpose `declinecounter`, already written, pointing at the same files)
+  is recorded under the emission lock, so the delivery step hands it to each target once (SMTP:
+  to the proposer; IMAP: the aftercare mailbox's drafts folder; never to CalDAV). Its
+  `sequence` is the proposal's id, unique per conversation as the emission key requires (two
+  proposals against one version can both be rejected); the SEQUENCE the file echoes is in the
+  payload.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
@@ -27,14 +34,17 @@ from pathlib import Path
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from nazorg.core.clock import AMSTERDAM
 from nazorg.core.payload import Person
 from nazorg.emission.render.invite import PRODID, _address, escape_text, fold, utc_stamp
 from nazorg.emission.write import Emitted
 from nazorg.store.engine import transaction
-from nazorg.store.models import CounterProposal
+from nazorg.store.locks import lock_for_emission
+from nazorg.store.models import CounterProposal, Emission
 from nazorg.store.models.replies import REJECTED
 
 METHOD = "DECLINECOUNTER"
+PURPOSE = "declinecounter"
 COMMENTS = {
     "nl": "Het voorgestelde tijdstip is niet overgenomen; de afspraak blijft zoals hij was.",
     "en": "The proposed time was not accepted; the meeting stays as it was.",
@@ -122,9 +132,18 @@ def file_stem(item: DeclineCounter, proposal_id: int) -> str:
     )
 
 
-def write_declinecounters(engine: Engine, *, outbox: Path, now: datetime) -> list[Emitted]:
+def write_declinecounters(
+    engine: Engine,
+    *,
+    outbox: Path,
+    now: datetime,
+    today: date | None = None,
+    run_id: int | None = None,
+) -> list[Emitted]:
     """Write every rejected, unwritten proposal's DECLINECOUNTER; returns the ones this process
-    marked written (exactly once: files first, then an optimistic update)."""
+    marked written (exactly once: files first, then an optimistic update that also records the
+    written version for delivery, see the module docstring)."""
+    decided_on = today or now.astimezone(AMSTERDAM).date()
     from nazorg.emission.outbox import write_atomic
 
     with Session(engine, expire_on_commit=False) as session:
@@ -148,6 +167,7 @@ def write_declinecounters(engine: Engine, *, outbox: Path, now: datetime) -> lis
         write_atomic(ics_path, ics)
         write_atomic(eml_path, render_eml(item, ics))
         with transaction(engine) as session:
+            lock_for_emission(session)  # delivery reads new emissions in the order of their ids
             result = session.execute(
                 update(CounterProposal)
                 .where(col(CounterProposal.id) == proposal.id)
@@ -155,6 +175,21 @@ def write_declinecounters(engine: Engine, *, outbox: Path, now: datetime) -> lis
                 .values(written_at=now, ics_path=str(ics_path), eml_path=str(eml_path))
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
+                session.add(
+                    Emission(
+                        followup_id=item.followup_id,
+                        purpose=PURPOSE,
+                        sequence=proposal.id,
+                        method=METHOD,
+                        decided_on=decided_on,
+                        decided_at=proposal.decided_at or now,
+                        payload=proposal.payload,
+                        ics_path=str(ics_path),
+                        eml_path=str(eml_path),
+                        written_at=now,
+                        run_id=run_id,
+                    )
+                )
                 written.append(
                     Emitted(
                         item.followup_id,

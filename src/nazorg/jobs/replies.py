@@ -1,7 +1,7 @@
 """The daily run's steps for answers to invites (issue 13), and the job under `nazorg serve`.
 
 - `write_declinecounters` (emission step): write the DECLINECOUNTERs of rejected proposals to
-  the outbox, once each. Not in a dry run.
+  the outbox, once each, and record them for the delivery step. Not in a dry run.
 - `read_replies` (after step): read the reply folder when `[replies]` is configured; a mailbox
   that fails is reported under `replies`, never raised. Not in a dry run (after steps never are).
 - `replies_job`: the same reading, every `replies.interval_minutes` under `nazorg serve`.
@@ -27,7 +27,13 @@ def write_declinecounters(ctx: RunContext, report: RunReport) -> None:
         return
     from nazorg.emission.declinecounter import write_declinecounters as write
 
-    report.emitted += write(ctx.engine, outbox=ctx.settings.outbox_dir, now=ctx.clock())
+    report.emitted += write(
+        ctx.engine,
+        outbox=ctx.settings.outbox_dir,
+        now=ctx.clock(),
+        today=ctx.today,
+        run_id=ctx.run_id,
+    )
 
 
 def read_replies(ctx: RunContext) -> dict[str, Any]:

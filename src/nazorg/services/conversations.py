@@ -117,6 +117,8 @@ class ConversationView:
     answers: list[reply_state.Answer] = field(default_factory=list)
     proposals: list[CounterProposal] = field(default_factory=list)
     may_decide: bool = False
+    # Answers from a sender who is not the invitee, to review (staff only).
+    to_review: list[reply_state.Review] = field(default_factory=list)
 
     @property
     def followup(self) -> FollowUp:
@@ -179,6 +181,7 @@ def view(
         answers=reply_state.current_answers(session, followup),
         proposals=counters.for_followup(session, followup_id),
         may_decide=open_ and staff,
+        to_review=reply_state.to_review(session, followup_id) if staff else [],
     )
 
 

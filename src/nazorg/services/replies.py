@@ -9,7 +9,9 @@ Rules:
   (an `AttendeeReply`), and a valid COUNTER (also a `CounterProposal` for staff). Ignored with a
   log line each, changing nothing: an unknown UID, a conversation that is closed or was never
   sent, a stale SEQUENCE or DTSTAMP, a SEQUENCE never sent, an attendee not invited, a sender
-  that is not the attendee, an invalid proposal, a malformed calendar or mail.
+  that is not the attendee, an invalid proposal, a malformed calendar or mail. A sender that is
+  not the attendee is also kept "to review" for staff (an audit event, once per message and
+  attendee, see nazorg.services.reply_state), still changing nothing.
 - Idempotent: one transaction per message; the same message (Message-ID, else a digest of its
   bytes) and attendee is recorded once (a unique key), and the message is moved or flagged only
   after its transaction committed.
@@ -38,9 +40,10 @@ from nazorg.core.workdays import WorkCalendar
 from nazorg.emission.reconcile import last_version
 from nazorg.services import agenda, audit
 from nazorg.services.agenda import Filters
+from nazorg.services.reply_state import TO_REVIEW
 from nazorg.store.engine import transaction
 from nazorg.store.locks import lock_for_replies
-from nazorg.store.models import AttendeeReply, CounterProposal, Employee, FollowUp
+from nazorg.store.models import AttendeeReply, AuditEvent, CounterProposal, Employee, FollowUp
 
 if TYPE_CHECKING:
     from nazorg.settings import Settings
@@ -214,12 +217,49 @@ def _process_item(
     if verdict.kind not in ("record", "counter"):
         report.ignored += 1
         report.add(verdict.kind, verdict.reason, key, **where)
+        if verdict.kind == "unverified_sender":
+            _keep_for_review(session, followup, item, verdict.reason, key, now=now, actor=actor)
         return
     _record(session, followup, item, verdict, key, now=now, actor=actor)
     report.recorded += 1
     if verdict.kind == "counter":
         report.proposals += 1
     report.add(verdict.kind, verdict.reason, key, **where)
+
+
+def _keep_for_review(
+    session: Session,
+    followup: FollowUp,
+    item: ItipItem,
+    reason: str,
+    key: str,
+    *,
+    now: datetime,
+    actor: str,
+) -> None:
+    """Record an answer from a sender who is not the invitee as "to review" (an audit event that
+    nothing acts on), once per message and attendee."""
+    answer = item.partstat if item.method == "REPLY" else "ander tijdstip voorgesteld"
+    details = shown(f"{item.method} {answer or '?'}: {reason} [bericht {key}]", 1000)
+    seen = session.exec(
+        select(AuditEvent.id)
+        .where(AuditEvent.action == TO_REVIEW)
+        .where(AuditEvent.entity == "followup")
+        .where(AuditEvent.entity_id == str(followup.id))
+        .where(AuditEvent.details == details)
+    ).first()
+    if seen is not None:
+        return
+    audit.record(
+        session,
+        now=now,
+        actor=actor,
+        action=TO_REVIEW,
+        entity="followup",
+        entity_id=followup.id or 0,
+        employee_number=followup.employee_number,
+        details=details,
+    )
 
 
 def _record(

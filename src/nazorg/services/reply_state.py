@@ -9,22 +9,28 @@ version starts afresh. Per invitee, the answer with the latest DTSTAMP counts.
 - the employee declined the meeting (not the aftercare): CONTACT_EMPLOYEE; nothing is cancelled;
 - an open proposal of a new time (COUNTER) against the current version waits for staff:
   PROPOSAL (one against a version since replaced no longer shows; staff may still decide it).
+
+An answer whose mail does not come from the invitee (a delegate, an alias, a forgery) changes
+nothing: it is recorded only as an audit event `followup.reply.unverified` ("to review"), which
+staff see on the conversation page (`to_review`) and nothing acts on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from nazorg.core.planning import PLANNED
-from nazorg.store.models import AttendeeReply, CounterProposal, FollowUp
+from nazorg.store.models import AttendeeReply, AuditEvent, CounterProposal, FollowUp
 from nazorg.store.models.replies import OPEN
 
 NEEDS_NEW_TIME = "nieuwe tijd nodig"
 CONTACT_EMPLOYEE = "contact opnemen met medewerker"
 PROPOSAL = "tijdvoorstel"
+TO_REVIEW = "followup.reply.unverified"
 
 
 @dataclass(frozen=True)
@@ -110,3 +116,24 @@ def candidates(session: Session) -> list[int]:
         .distinct()
     ).all()
     return sorted(set(declined) | set(proposed))
+
+
+@dataclass(frozen=True)
+class Review:
+    """An answer from a sender who is not the invitee, for staff to judge."""
+
+    at: datetime
+    details: str
+
+
+def to_review(session: Session, followup_id: int) -> list[Review]:
+    """The unverified answers of one conversation, oldest first (the caller checked that the
+    reader is staff)."""
+    rows = session.exec(
+        select(AuditEvent.at, AuditEvent.details)
+        .where(AuditEvent.action == TO_REVIEW)
+        .where(AuditEvent.entity == "followup")
+        .where(AuditEvent.entity_id == str(followup_id))
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
+    ).all()
+    return [Review(at, details or "") for at, details in rows]

@@ -184,6 +184,10 @@ ENGLISH: dict[str, str] = {
     "onbekend": "unknown",
     "nog geen antwoord": "no answer yet",
     "Tijdvoorstellen": "Proposed times",
+    "Te beoordelen": "To review",
+    "Antwoorden waarvan de afzender niet de genodigde is; er is niets mee gedaan.": (
+        "Answers whose sender is not the invitee; nothing was done with them."
+    ),
     "open": "open",
     "overgenomen": "accepted",
     "afgewezen": "rejected",

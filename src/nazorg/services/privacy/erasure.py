@@ -40,6 +40,7 @@ from nazorg.services.privacy.records import (
     delete_followups,
     delete_rows,
     emissions_of,
+    files_of,
     iso,
     own_followups,
     own_incident_ids,
@@ -346,7 +347,7 @@ def complete(
     own = emissions_of(session, followup_ids)
     identity = identity_of(session, employee, own)
     others = emissions_mentioning(session, set(identity.emails), set(followup_ids))
-    paths = [p for e in [*own, *others] for p in (e.ics_path, e.eml_path) if p]
+    paths = files_of(session, followup_ids, [*own, *others])
     files = sum(1 for p in paths if Path(p).exists())
     if others:
         session.execute(

@@ -17,7 +17,9 @@ from nazorg.services import audit, employees
 from nazorg.services.audit import audit_json, clean_actor
 from nazorg.services.cases.privacy import EXPORT_GUIDE as CASE_GUIDE
 from nazorg.services.cases.privacy import export_cases
+from nazorg.services.privacy.answers import export_answers
 from nazorg.services.privacy.records import emissions_of, iso, own_followups, own_incident_ids
+from nazorg.services.privacy.scrub import identity_of
 from nazorg.store.models import AuditEvent, Erasure, Incident, IncidentEmployee
 
 EXPORT_GUIDE = {
@@ -25,6 +27,8 @@ EXPORT_GUIDE = {
     "incidents": "impactvolle incidenten waarbij u betrokken was, met de interne notitie",
     "followups": "de geplande nazorggesprekken, hun status en uitkomst",
     "emissions": "elke versie van een uitnodiging of conceptmail die over u is gemaakt",
+    "replies": "uw antwoorden op uitnodigingen en de antwoorden op uw gesprekken",
+    "proposals": "voorstellen voor een ander tijdstip en wat het nazorgteam ermee deed",
     "audit": "wie wanneer uw gegevens heeft vastgelegd, gewijzigd, bekeken of geëxporteerd",
     "erasure": "een lopend verzoek tot wissen, als dat er is",
     **CASE_GUIDE,
@@ -152,6 +156,9 @@ def export_employee(session: Session, number: str, *, actor: str, now: datetime)
             }
             for e in emissions
         ],
+        **export_answers(
+            session, followup_ids, set(identity_of(session, employee, emissions).emails)
+        ),
         **export_cases(session, number),
         "audit": [audit_json(e) for e in events],
         "erasure": (

@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from nazorg.core.clock import AMSTERDAM
 from nazorg.core.errors import NazorgError
-from nazorg.store.models import Emission, FollowUp, IncidentEmployee
+from nazorg.store.models import CounterProposal, Emission, FollowUp, IncidentEmployee
 
 CHUNK = 500
 
@@ -67,6 +67,22 @@ def emissions_of(session: Session, followup_ids: Sequence[int]) -> list[Emission
             select(Emission).where(col(Emission.followup_id).in_(chunk)).order_by(col(Emission.id))
         ).all()
     return sorted(found, key=lambda e: e.id or 0)
+
+
+def files_of(
+    session: Session, followup_ids: Sequence[int], emissions: Sequence[Emission]
+) -> list[str]:
+    """The outbox files of these versions and of the DECLINECOUNTERs written for these
+    conversations (issue 13), each once."""
+    paths = [p for e in emissions for p in (e.ics_path, e.eml_path) if p]
+    for chunk in chunks(list(followup_ids)):
+        for ics, eml in session.exec(
+            select(CounterProposal.ics_path, CounterProposal.eml_path).where(
+                col(CounterProposal.followup_id).in_(chunk)
+            )
+        ).all():
+            paths += [p for p in (ics, eml) if p]
+    return list(dict.fromkeys(paths))
 
 
 def like_pattern(value: str) -> str:

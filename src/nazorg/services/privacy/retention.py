@@ -27,6 +27,7 @@ from nazorg.services.privacy.records import (
     delete_followups,
     delete_rows,
     emissions_of,
+    files_of,
     local_day,
     table_of,
     unlink_files,
@@ -161,7 +162,7 @@ def purge(
     report.incidents = len(doomed_incidents)
     report.followups = len(followup_ids)
     report.emissions = len(emissions)
-    paths = [p for e in emissions for p in (e.ics_path, e.eml_path) if p]
+    paths = files_of(session, followup_ids, emissions)
     known = set(paths)
     old_files = [p for p in _old_outbox_files(outbox, day_start(cutoff)) if str(p) not in known]
     report.files = sum(1 for p in paths if Path(p).exists())
