@@ -21,6 +21,8 @@ from nazorg.core.charts import incidents_chart, on_time_chart
 from nazorg.core.suppression import Cell, Hidden
 from nazorg.emission.render.templating import make_environment, render
 from nazorg.services.report.build import Report, Row
+from nazorg.services.report.cases import COLUMNS as CASE_COLUMNS
+from nazorg.services.report.cases import CaseRow
 from nazorg.services.report.figures import CYCLES, PARTITION, kind_column
 
 FORMATS = ("html", "pdf", "csv", "json")
@@ -51,6 +53,12 @@ LABELS = {
     "ro_due": "R&O gepland",
     "ro_held": "R&O gehouden",
     "ro_with_violence_point": "R&O met agendapunt geweld",
+    "open_investigations": "Lopende onderzoeken",
+    "buddy_contacts_due": "Buddycontacten gepland",
+    "buddy_contacts_held_on_time": "Buddycontacten op tijd",
+    "buddy_contacts_not_on_time": "Buddycontacten niet op tijd",
+    "plans_started": "Herstelplannen gestart",
+    "plans_completed": "Herstelplannen afgerond",
 }
 CYCLE_COLUMNS = (*(name for pair in CYCLES for name in pair), "ro_with_violence_point")
 
@@ -79,8 +87,14 @@ def row_json(report: Report, row: Row) -> dict[str, Any]:
     return result
 
 
+def case_row_json(row: CaseRow) -> dict[str, Any]:
+    """One row of the investigations, buddy contacts and recovery plans (issue 15)."""
+    return {"team": row.team, "name": row.name} | {c: cell_json(row.cells[c]) for c in CASE_COLUMNS}
+
+
 def as_json(report: Report) -> dict[str, Any]:
-    """`{"period": {"from", "to"}, "k", "teams": [...], "total": {...}, "trend": [...]}`."""
+    """`{"period": {"from", "to"}, "k", "teams": [...], "total": {...}, "trend": [...],
+    "cases": {"teams": [...], "total": {...}}}`."""
     return {
         "period": {
             "from": report.period.first.isoformat(),
@@ -97,6 +111,12 @@ def as_json(report: Report) -> dict[str, Any]:
             }
             for m in report.trend
         ],
+        "cases": {
+            "teams": [case_row_json(row) for row in report.cases[:-1]],
+            "total": case_row_json(report.cases[-1]),
+        }
+        if report.cases
+        else None,
     }
 
 
@@ -105,8 +125,10 @@ def to_json(report: Report) -> str:
 
 
 def to_csv(report: Report) -> str:
-    """One row per team, then the total row; nested kinds flattened to `incidents_<kind>`."""
+    """One row per team, then the total row; nested kinds flattened to `incidents_<kind>`; the
+    case figures (issue 15) as the last columns of the same rows."""
     rows = [row_json(report, row) for row in (*report.teams, report.total)]
+    cases = {row.team: case_row_json(row) for row in report.cases}
     flat: list[dict[str, Any]] = []
     for row in rows:
         kinds = row.pop("incidents_by_kind")
@@ -115,6 +137,8 @@ def to_csv(report: Report) -> str:
             out[name] = "" if value is None else value
             if name == "incidents":
                 out.update({f"incidents_{k}": v for k, v in kinds.items()})
+        if cases:
+            out.update({c: cases[row["team"]][c] for c in CASE_COLUMNS})
         flat.append(out)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(flat[0]), lineterminator="\r\n")
@@ -134,6 +158,7 @@ def _context(report: Report) -> dict[str, Any]:
         "labels": LABELS,
         "partition": PARTITION,
         "cycle_columns": CYCLE_COLUMNS,
+        "case_columns": CASE_COLUMNS,
         "incidents_chart": Markup(incidents_chart(report.trend)),
         "on_time_chart": Markup(on_time_chart(report.trend)),
     }
