@@ -241,3 +241,14 @@ def _assert_not_pinned(report: Any) -> None:
     model = ReaderModel(table.equations())
     for cell in bounds:
         assert not model.pinned(cell, values, bounds), f"{cell} is given away"
+
+
+def test_the_english_report_reads_english(engine: Any) -> None:
+    with transaction(engine) as session:
+        history(session)
+    with transaction(engine) as session:
+        report = build(session, PERIOD, OPTIONS)
+    html = to_html(report, language="en")
+    assert '<html lang="en">' in html and "Aftercare following incidents" in html
+    assert "Open investigations" in html and "Held on time" in html
+    assert "Lopende onderzoeken" not in html and "Leiderschapscycli" not in html
