@@ -252,3 +252,29 @@ def test_the_english_report_reads_english(engine: Any) -> None:
     assert '<html lang="en">' in html and "Aftercare following incidents" in html
     assert "Open investigations" in html and "Held on time" in html
     assert "Lopende onderzoeken" not in html and "Leiderschapscycli" not in html
+
+
+def test_the_pdf_rows_are_lines_and_the_html_keeps_its_cells(engine: Any) -> None:
+    """The PDF's rows are one monospaced line each (columns of fixed width, a long team name
+    wrapped onto a line of its own); the HTML file keeps a cell per figure."""
+    from nazorg.services.report.render import FIGURE_WIDTH, NAME_WIDTH, _line, print_lines
+
+    line = _line(
+        "Basisteam Amsterdam-Centrum Burgwallen en Wallen-Oost", [12, Hidden("primary", 5)]
+    )
+    first, second = line.split("\n")
+    assert first == "Basisteam Amsterdam-Centrum Burgwallen".ljust(NAME_WIDTH) + (
+        "12".rjust(FIGURE_WIDTH - 1) + " " + "<5".rjust(FIGURE_WIDTH - 1) + " "
+    )
+    assert second == "en Wallen-Oost"
+    with transaction(engine) as session:
+        history(session)
+    with transaction(engine) as session:
+        report = build(session, PERIOD, OPTIONS)
+    lines = print_lines(report)
+    assert [total for total, _ in lines["cases"]] == [False, False, False, True]
+    team_b = lines["cases"][1][1]
+    assert team_b.startswith("Team B".ljust(NAME_WIDTH)) and len(team_b.split()) == 2 + 6
+    assert team_b[NAME_WIDTH : NAME_WIDTH + FIGURE_WIDTH] == "x".rjust(FIGURE_WIDTH - 1) + " "
+    assert lines["cases_columns"] == 7
+    assert 'class="line"' not in to_html(report) and 'class="line"' in to_html(report, compact=True)
