@@ -44,7 +44,7 @@ def test_downloads_in_every_format(site: Site) -> None:
         pdf.headers["content-disposition"] == 'attachment; filename="nazorgrapportage-2026-02.pdf"'
     )
     data = json.loads(client.get(base + "json").content)
-    assert set(data) == {"period", "k", "teams", "total", "trend"}
+    assert set(data) == {"period", "k", "teams", "total", "trend", "cases"}
     assert data["period"] == {"from": "2026-02-01", "to": "2026-02-28"} and data["k"] == 5
     assert data["total"]["incidents"] == "<5"
     assert len(data["trend"]) == 12

@@ -260,6 +260,32 @@ class _Suppressor:
         self.hidden[cell] = Reason("secondary", why)
 
 
+def suppress_in_blocks(table: Table, *, k: int = DEFAULT_K) -> SuppressedTable:
+    """`suppress` on each group of figures that share an equation, put back together.
+
+    The groups: each partition's total with its parts; every other figure alone (with its
+    column equation when summed). No equation links two groups, so a reader learns nothing more
+    from the whole than from the groups, and each group is far quicker to protect than the whole.
+    """
+    grouped = [(p.total, *p.parts) for p in table.partitions]
+    in_group = {c for block in grouped for c in block}
+    blocks = grouped + [(c,) for c in table.columns if c not in in_group]
+    hidden: dict[CellRef, Reason] = {}
+    exposed: set[CellRef] = set()
+    for block in blocks:
+        part = Table(
+            {name: {c: row[c] for c in block} for name, row in table.rows.items()},
+            block,
+            total_row=table.total_row,
+            partitions=tuple(p for p in table.partitions if p.total == block[0]),
+            summed=frozenset(block) & table.summed_columns,
+        )
+        result = suppress(part, k=k)
+        hidden.update(result.hidden)
+        exposed |= result.exposed
+    return SuppressedTable(table, k, hidden, frozenset(exposed))
+
+
 def share(numerator: Cell, denominator: Cell) -> float | None:
     """The percentage numerator / denominator (0-100), or `None` where it may not be shown.
 

@@ -44,6 +44,7 @@ def case_figures(
     *,
     teams: Iterable[str] | None = None,
     overdue_workdays: int = 10,
+    calendar: WorkCalendar | None = None,
 ) -> dict[str, dict[str, int]]:
     """Per team code, the counts of the module doc (every team, zeros included; only `teams`
     when given)."""
@@ -67,7 +68,7 @@ def case_figures(
         .where(or_(col(ReportCase.closed_on).is_(None), col(ReportCase.closed_on) >= start))
     ).all():
         add(team, "open_investigations")
-    calendar = WorkCalendar()
+    calendar = calendar or WorkCalendar()
     for f, team in session.exec(
         select(FollowUp, Employee.team_code)
         .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))

@@ -27,16 +27,16 @@ from nazorg.core.suppression import (
     Cell,
     Hidden,
     Partition,
-    Reason,
     SuppressedTable,
     Table,
     add_total_row,
     merge_small_teams,
     share,
-    suppress,
+    suppress_in_blocks,
 )
 from nazorg.core.workdays import WorkCalendar
 from nazorg.services.report import figures, retained
+from nazorg.services.report.cases import CaseRow, case_table
 from nazorg.services.report.figures import PARTITION, Counts, kind_column
 from nazorg.services.report.period import Period
 
@@ -60,6 +60,8 @@ class Report:
     teams: tuple[Row, ...]
     total: Row
     trend: tuple[MonthFigures, ...]
+    #: Investigations, buddy contacts and recovery plans (issue 15): the shown rows, then total.
+    cases: tuple[CaseRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,26 @@ def build(
     made = {name: _row(published, name, names[name], histograms[name]) for name in rows}
     shown = [made[name] for name in merged if team is None or name == team]
     trend = _trend(session, period, options, calendar, made[TOTAL])
-    return Report(period, options.k, tuple(counts.kinds), tuple(shown), made[TOTAL], trend)
+    cases = case_table(
+        session,
+        period,
+        rows=merged,
+        names=names,
+        total=TOTAL,
+        k=options.k,
+        overdue_workdays=options.overdue_workdays,
+        calendar=calendar,
+    )
+    shown_cases = [cases[name] for name in merged if team is None or name == team]
+    return Report(
+        period,
+        options.k,
+        tuple(counts.kinds),
+        tuple(shown),
+        made[TOTAL],
+        trend,
+        (*shown_cases, cases[TOTAL]),
+    )
 
 
 def _publish(
@@ -137,28 +158,8 @@ def _publish(
 
 
 def _suppress_in_blocks(table: Table, k: int) -> SuppressedTable:
-    """`suppress` on each group of figures that share an equation, put back together.
-
-    No equation links two groups (the check-in partition; each other summed figure with its
-    column; an unsummed figure with nothing), so a reader learns nothing more from the whole
-    than from the groups, and each group is far quicker to protect than the whole table.
-    """
-    partition = ("checkins_due", *PARTITION)
-    blocks = [partition] + [(c,) for c in table.columns if c not in partition]
-    hidden: dict[tuple[str, str], Reason] = {}
-    exposed: set[tuple[str, str]] = set()
-    for block in blocks:
-        part = Table(
-            {name: {c: row[c] for c in block} for name, row in table.rows.items()},
-            block,
-            total_row=table.total_row,
-            partitions=table.partitions if block == partition else (),
-            summed=frozenset(block) & table.summed_columns,
-        )
-        result = suppress(part, k=k)
-        hidden.update(result.hidden)
-        exposed |= result.exposed
-    return SuppressedTable(table, k, hidden, frozenset(exposed))
+    """`suppress_in_blocks`: the check-in partition as one group, every other figure alone."""
+    return suppress_in_blocks(table, k=k)
 
 
 def raw_counts(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from typing import Any
 
 from markupsafe import Markup
@@ -21,6 +22,8 @@ from nazorg.core.charts import incidents_chart, on_time_chart
 from nazorg.core.suppression import Cell, Hidden
 from nazorg.emission.render.templating import make_environment, render
 from nazorg.services.report.build import Report, Row
+from nazorg.services.report.cases import COLUMNS as CASE_COLUMNS
+from nazorg.services.report.cases import CaseRow
 from nazorg.services.report.figures import CYCLES, PARTITION, kind_column
 
 FORMATS = ("html", "pdf", "csv", "json")
@@ -51,6 +54,12 @@ LABELS = {
     "ro_due": "R&O gepland",
     "ro_held": "R&O gehouden",
     "ro_with_violence_point": "R&O met agendapunt geweld",
+    "open_investigations": "Lopende onderzoeken",
+    "buddy_contacts_due": "Buddycontacten gepland",
+    "buddy_contacts_held_on_time": "Buddycontacten op tijd",
+    "buddy_contacts_not_on_time": "Buddycontacten niet op tijd",
+    "plans_started": "Herstelplannen gestart",
+    "plans_completed": "Herstelplannen afgerond",
 }
 CYCLE_COLUMNS = (*(name for pair in CYCLES for name in pair), "ro_with_violence_point")
 
@@ -79,8 +88,14 @@ def row_json(report: Report, row: Row) -> dict[str, Any]:
     return result
 
 
+def case_row_json(row: CaseRow) -> dict[str, Any]:
+    """One row of the investigations, buddy contacts and recovery plans (issue 15)."""
+    return {"team": row.team, "name": row.name} | {c: cell_json(row.cells[c]) for c in CASE_COLUMNS}
+
+
 def as_json(report: Report) -> dict[str, Any]:
-    """`{"period": {"from", "to"}, "k", "teams": [...], "total": {...}, "trend": [...]}`."""
+    """`{"period": {"from", "to"}, "k", "teams": [...], "total": {...}, "trend": [...],
+    "cases": {"teams": [...], "total": {...}}}`."""
     return {
         "period": {
             "from": report.period.first.isoformat(),
@@ -97,6 +112,12 @@ def as_json(report: Report) -> dict[str, Any]:
             }
             for m in report.trend
         ],
+        "cases": {
+            "teams": [case_row_json(row) for row in report.cases[:-1]],
+            "total": case_row_json(report.cases[-1]),
+        }
+        if report.cases
+        else None,
     }
 
 
@@ -105,8 +126,10 @@ def to_json(report: Report) -> str:
 
 
 def to_csv(report: Report) -> str:
-    """One row per team, then the total row; nested kinds flattened to `incidents_<kind>`."""
+    """One row per team, then the total row; nested kinds flattened to `incidents_<kind>`; the
+    case figures (issue 15) as the last columns of the same rows."""
     rows = [row_json(report, row) for row in (*report.teams, report.total)]
+    cases = {row.team: case_row_json(row) for row in report.cases}
     flat: list[dict[str, Any]] = []
     for row in rows:
         kinds = row.pop("incidents_by_kind")
@@ -115,6 +138,8 @@ def to_csv(report: Report) -> str:
             out[name] = "" if value is None else value
             if name == "incidents":
                 out.update({f"incidents_{k}": v for k, v in kinds.items()})
+        if cases:
+            out.update({c: cases[row["team"]][c] for c in CASE_COLUMNS})
         flat.append(out)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(flat[0]), lineterminator="\r\n")
@@ -123,9 +148,69 @@ def to_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
-def _context(report: Report) -> dict[str, Any]:
+#: The PDF's tables: one monospaced line per row (characters: the team, then each figure).
+NAME_WIDTH, FIGURE_WIDTH = 40, 12
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}%"
+
+
+def _line(name: str, values: list[Any]) -> str:
+    """A row as one line: the name left (wrapped onto lines of its own when long), each figure
+    right-aligned in its column, the columns as wide as the header cells above them."""
+    words = textwrap.wrap(name, NAME_WIDTH - 1) or [""]
+    figures = "".join(str(v).rjust(FIGURE_WIDTH - 1) + " " for v in values)
+    return "\n".join([words[0].ljust(NAME_WIDTH) + figures, *words[1:]])
+
+
+def print_lines(report: Report) -> dict[str, Any]:
+    """The rows of the four tables as lines (the PDF: WeasyPrint lays out one line per row far
+    quicker than a cell per figure; the HTML file and the web page keep their table cells)."""
+    rows = [*report.teams, report.total]
+    tables: dict[str, list[list[Any]]] = {"incidents": [], "checkins": [], "cycles": []}
+    for row in rows:
+        c = row.cells
+        tables["incidents"].append(
+            [
+                c["incidents"],
+                *(c[kind_column(k)] for k in report.kinds),
+                c["employees_affected"],
+                _number(row.registration_days_median),
+            ]
+        )
+        tables["checkins"].append(
+            [
+                c["checkins_due"],
+                *(c[name] for name in PARTITION),
+                _percent(row.held_on_time_share),
+                c["referred"],
+            ]
+        )
+        tables["cycles"].append([c[name] for name in CYCLE_COLUMNS])
+    result: dict[str, Any] = {}
+    named: dict[str, list[tuple[str, list[Any]]]] = {
+        key: [(row.name, v) for row, v in zip(rows, values, strict=True)]
+        for key, values in tables.items()
+    }
+    named["cases"] = [(row.name, [row.cells[c] for c in CASE_COLUMNS]) for row in report.cases]
+    for key, pairs in named.items():
+        last = len(pairs) - 1
+        result[key] = [(i == last, _line(name, v)) for i, (name, v) in enumerate(pairs)]
+        figures = len(pairs[0][1]) if pairs else 0
+        result[f"{key}_columns"] = figures + 1
+        result[f"{key}_width"] = NAME_WIDTH + FIGURE_WIDTH * figures
+    return result
+
+
+def _context(report: Report, *, compact: bool = False) -> dict[str, Any]:
     kinds = [(kind_column(k), k) for k in report.kinds]
     return {
+        "lines": print_lines(report) if compact else None,
         "report": report,
         "period_label": report.period.label(),
         "k": report.k,
@@ -134,6 +219,7 @@ def _context(report: Report) -> dict[str, Any]:
         "labels": LABELS,
         "partition": PARTITION,
         "cycle_columns": CYCLE_COLUMNS,
+        "case_columns": CASE_COLUMNS,
         "incidents_chart": Markup(incidents_chart(report.trend)),
         "on_time_chart": Markup(on_time_chart(report.trend)),
     }
@@ -145,17 +231,20 @@ def to_html_body(report: Report, *, language: str = "nl", override: Any = None) 
     return render(env, "report_body.html", _context(report))
 
 
-def to_html(report: Report, *, language: str = "nl", override: Any = None) -> str:
-    """The report as one HTML document (its own styles, for the file, print and the PDF)."""
+def to_html(
+    report: Report, *, language: str = "nl", override: Any = None, compact: bool = False
+) -> str:
+    """The report as one HTML document (its own styles, for the file, print and the PDF);
+    `compact`: the tables' rows as lines (`print_lines`), for the PDF."""
     env = make_environment(language, override)
-    return render(env, "report.html", _context(report))
+    return render(env, "report.html", _context(report, compact=compact))
 
 
 def to_pdf(report: Report, *, language: str = "nl", override: Any = None) -> bytes:
     """The HTML document as PDF (WeasyPrint), without creation time: same report, same bytes."""
     from weasyprint import HTML
 
-    html = to_html(report, language=language, override=override)
+    html = to_html(report, language=language, override=override, compact=True)
     pdf: bytes = HTML(string=html).write_pdf(uncompressed_pdf=False)
     return pdf
 
