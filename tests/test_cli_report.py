@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import Cli
 
@@ -62,3 +64,16 @@ def test_a_leader_account_is_refused(cli_team: Cli) -> None:
     result = cli_team("report", "--by", "lars")
     assert result.exit_code == 1
     assert "geen toegang" in result.output
+
+
+def test_a_pdf_without_weasyprint_libraries_is_one_line_with_the_fix(
+    cli_team: Cli, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A machine without Pango (WeasyPrint cannot load it): one line naming what to install,
+    exit 1, and no file written."""
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as without the library
+    target = tmp_path / "r.pdf"
+    result = cli_team("report", "--format", "pdf", "--output", str(target))
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "libpango-1.0-0" in result.output
+    assert not target.exists()

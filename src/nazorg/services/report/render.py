@@ -19,6 +19,7 @@ from typing import Any
 from markupsafe import Markup
 
 from nazorg.core.charts import incidents_chart, on_time_chart
+from nazorg.core.errors import ConfigError
 from nazorg.core.suppression import Cell, Hidden
 from nazorg.emission.render.templating import make_environment, render
 from nazorg.services.report.build import Report, Row
@@ -241,8 +242,16 @@ def to_html(
 
 
 def to_pdf(report: Report, *, language: str = "nl", override: Any = None) -> bytes:
-    """The HTML document as PDF (WeasyPrint), without creation time: same report, same bytes."""
-    from weasyprint import HTML
+    """The HTML document as PDF (WeasyPrint), without creation time: same report, same bytes.
+    Without WeasyPrint's system libraries (Pango) the PDF is refused with the fix, in one line."""
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as error:
+        raise ConfigError(
+            "een PDF kan hier niet gemaakt worden (WeasyPrint mist Pango of een lettertype): "
+            "installeer libpango-1.0-0, libpangoft2-1.0-0 en fonts-dejavu-core (`make servers`), "
+            "of kies een ander --format"
+        ) from error
 
     html = to_html(report, language=language, override=override, compact=True)
     pdf: bytes = HTML(string=html).write_pdf(uncompressed_pdf=False)
