@@ -6,20 +6,26 @@ free slot. The check is written independently: per person, every open conversati
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from nazorg.core.access import Principal
 from nazorg.core.cases import BUDDY_CONTACT
 from nazorg.core.planning import PLANNED, meeting
 from nazorg.services.cases import reports
-from nazorg.store.engine import transaction
+from nazorg.settings import Settings
+from nazorg.store.engine import make_engine, transaction
+from nazorg.store.migrate import upgrade
 from nazorg.store.models import FollowUp
-from tests.test_slots_service import NOW, load
+from tests.test_slots_service import NOW, load, register
 
 VP = Principal(name="vp", roles=frozenset({"reports"}))
 GAP = timedelta(minutes=15)
@@ -110,3 +116,71 @@ def test_a_buddy_who_is_a_leader_and_a_reporter_with_check_ins_get_a_free_slot(
         ]
         assert moved[0].start_local != contact_at and moved[0].due_on == DAY
     assert _apart(engine) >= 3
+
+
+@st.composite
+def organisations_with_reports(draw: st.DrawFn) -> dict[str, Any]:
+    leaders = {f"L{i}": draw(st.integers(1, 5)) for i in range(1, draw(st.integers(1, 3)) + 1)}
+    people = [f"{leader}E{n:02d}" for leader, count in leaders.items() for n in range(1, count + 1)]
+    everyone = people + sorted(leaders)
+    incidents_ = draw(
+        st.lists(
+            st.tuples(
+                st.lists(st.sampled_from(people), min_size=1, max_size=len(people), unique=True),
+                st.integers(0, 60),
+            ),
+            max_size=3,
+        )
+    )
+    cases = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(everyone),  # reporter
+                st.sampled_from(everyone),  # buddy
+                st.integers(7, 20),  # days before today the investigation started
+                st.one_of(st.none(), st.sampled_from(everyone)),  # a later buddy
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    return {"leaders": leaders, "incidents": incidents_, "cases": cases}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(org=organisations_with_reports())
+def test_nobody_ever_has_a_report_item_overlapping_another_conversation(
+    org: dict[str, Any],
+) -> None:
+    today = date(2026, 3, 2)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/p.db"
+        engine = make_engine(url)
+        upgrade(engine)
+        config = Settings(database_url=url, outbox=Path(folder) / "outbox", cycle_kinds=())
+        load(engine, org["leaders"])
+        for numbers, days_ago in org["incidents"]:
+            register(engine, config, numbers, today - timedelta(days=days_ago), today)
+        for reporter, buddy, days_ago, later in org["cases"]:
+            with transaction(engine) as session:
+                case = reports.add(
+                    session,
+                    VP,
+                    reports.NewCase(reporter, today - timedelta(days=30), "racisme", None),
+                    today=today,
+                    now=NOW,
+                    settings=config,
+                )
+                assert case.id is not None
+                start = today - timedelta(days=days_ago)
+                reports.investigate(
+                    session, VP, case.id, start=start, today=today, now=NOW, settings=config
+                )
+                for who in (buddy, later):
+                    if who is not None and who != reporter:
+                        reports.set_buddy(
+                            session, VP, case.id, employee=who, today=today, now=NOW,
+                            settings=config,
+                        )  # fmt: skip
+        _apart(engine)
+        engine.dispose()
