@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from nazorg.core.cases import BUDDY_CONTACT, INVESTIGATING, contact_day
 from nazorg.core.planning import PLANNED, escalation_date, meeting
 from nazorg.core.workdays import WorkCalendar
+from nazorg.services.cases import slotting
 from nazorg.services.incidents import new_uid
 from nazorg.store.models import FollowUp, ReportCase
 
@@ -78,6 +79,10 @@ def plan_contacts(
         )
     case.updated_at = now if made else case.updated_at
     session.add(case)
+    if made:
+        slots = slotting.planner(session, today=today, settings=settings, calendar=calendar)
+        for f in made:  # a free slot of the buddy and the reporter (slotting module doc)
+            slotting.place_new(slots, f, settings=settings, calendar=calendar)
     for f in made:
         session.add(f)
     if made:

@@ -38,7 +38,7 @@ from nazorg.core.planning import CANCELLED, HELD, PLANNED, invite_date, meeting
 from nazorg.core.text import clean_line, clean_number, printable
 from nazorg.core.workdays import WorkCalendar
 from nazorg.services import audit
-from nazorg.services.cases import guard
+from nazorg.services.cases import guard, slotting
 from nazorg.services.followups import close as close_followup
 from nazorg.services.followups import touch
 from nazorg.services.incidents import new_uid
@@ -172,17 +172,18 @@ def add_plan(
     session.flush()
     calendar = WorkCalendar()
     day = max(review_due(start, settings.cases.review_weeks, calendar), calendar.on_or_after(today))
-    session.add(
-        _item(
-            plan,
-            PLAN_REVIEW,
-            day,
-            invite_on=invite_date(day, settings.plan()),
-            holder=holder_number,
-            settings=settings,
-            now=now,
-        )
+    review = _item(
+        plan,
+        PLAN_REVIEW,
+        day,
+        invite_on=invite_date(day, settings.plan()),
+        holder=holder_number,
+        settings=settings,
+        now=now,
     )
+    slots = slotting.planner(session, today=today, settings=settings, calendar=calendar)
+    slotting.place_new(slots, review, settings=settings, calendar=calendar)
+    session.add(review)
     _audit(session, principal, plan, "plan.create", now=now, details="herstelplan gestart")
     return plan
 
@@ -221,18 +222,20 @@ def add_measure(
     session.flush()
     day = reminder_day(target, WorkCalendar())
     invite_on = max(min(day - timedelta(days=settings.cases.reminder_days), day), today)
-    session.add(
-        _item(
-            plan,
-            PLAN_ACTION,
-            max(day, today),
-            invite_on=invite_on,
-            holder=who.personnel_number,
-            settings=settings,
-            now=now,
-            measure_id=measure.id,
-        )
+    action = _item(
+        plan,
+        PLAN_ACTION,
+        max(day, today),
+        invite_on=invite_on,
+        holder=who.personnel_number,
+        settings=settings,
+        now=now,
+        measure_id=measure.id,
     )
+    calendar = WorkCalendar()
+    slots = slotting.planner(session, today=today, settings=settings, calendar=calendar)
+    slotting.place_new(slots, action, settings=settings, calendar=calendar)
+    session.add(action)
     _audit(
         session,
         principal,
@@ -288,6 +291,12 @@ def finish_measure(
                 f.start_local = start.replace(tzinfo=None)
                 f.end_local = end.replace(tzinfo=None)
                 f.invite_on = today
+                slotting.replace(  # a free slot of the holder and the person from that day on
+                    slotting.planner(session, today=today, settings=settings, calendar=calendar),
+                    f,
+                    settings=settings,
+                    calendar=calendar,
+                )
                 touch(f, today=today, now=now)
                 session.add(f)
     _audit(

@@ -27,7 +27,7 @@ from nazorg.core.planning import CANCELLED, PLANNED
 from nazorg.core.text import clean_line, clean_note, clean_number, printable
 from nazorg.core.workdays import WorkCalendar
 from nazorg.services import audit
-from nazorg.services.cases import contacts, guard
+from nazorg.services.cases import contacts, guard, slotting
 from nazorg.services.followups import close as close_followup
 from nazorg.services.followups import touch
 from nazorg.store.models import Employee, FollowUp, RecoveryPlan, ReportCase
@@ -160,9 +160,13 @@ def set_buddy(
     case.updated_at = now
     session.add(case)
     moved: list[FollowUp] = []
+    calendar = WorkCalendar()
+    slots = slotting.planner(session, today=today, settings=settings, calendar=calendar)
     for f in _open_contacts(session, case):
         if f.due_on >= today:  # past, unheld ones stay with the buddy who had them
             f.holder_number = buddy.personnel_number
+            # the new buddy's free slot: kept when free for them, else the first free one
+            slotting.replace(slots, f, settings=settings, calendar=calendar)
             touch(f, today=today, now=now)
             session.add(f)
             moved.append(f)
