@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_
@@ -160,6 +160,16 @@ def find(
 ) -> list[AgendaItem]:
     """The conversations that match, earliest first, each with who holds it."""
     query = _query(session, filters).order_by(col(FollowUp.start_local), col(FollowUp.id))
+    # The period's bounds on the start time too (a conversation starts on its planned day), so
+    # the database reads in agenda order (status, start, id) and stops at the page's end instead
+    # of sorting every conversation of the period.
+    if filters.start is not None:
+        query = query.where(col(FollowUp.start_local) >= datetime.combine(filters.start, time()))
+    if filters.end is not None:
+        after = datetime.combine(filters.end + timedelta(days=1), time())
+        query = query.where(col(FollowUp.start_local) < after)
+    if filters.before is not None:
+        query = query.where(col(FollowUp.start_local) < datetime.combine(filters.before, time()))
     if limit is not None:
         query = query.limit(limit).offset(offset)
     items = []
@@ -201,9 +211,14 @@ def needing_attention(session: Session) -> list[AgendaItem]:
     return [i for i in with_attention(session, items) if i.attention]
 
 
-def count(session: Session, filters: Filters) -> int:
-    """How many conversations match (for paging)."""
-    return int(session.exec(_query(session, filters, func.count(col(FollowUp.id)))).one())
+def count(session: Session, filters: Filters, *, at_most: int | None = None) -> int:
+    """How many conversations match (for paging), counting no further than `at_most`: a page
+    needs to know whether more follow, not how many thousands, and counting every planned
+    conversation of the country would grow with the history."""
+    if at_most is None:
+        return int(session.exec(_query(session, filters, func.count(col(FollowUp.id)))).one())
+    matching = _query(session, filters, col(FollowUp.id)).limit(at_most).subquery()
+    return int(session.exec(select(func.count()).select_from(matching)).one())
 
 
 def agenda(

@@ -67,12 +67,18 @@ def may_see(principal: Principal, item: AgendaItem) -> bool:
     )
 
 
+#: How far a page counts the matching conversations beyond its own offset ("1000+").
+COUNT_AHEAD = 1000
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[AgendaItem]
     total: int
     offset: int
     limit: int
+    # The total is a floor: there are at least this many (counting stopped at COUNT_AHEAD).
+    more: bool = False
 
 
 def search(
@@ -88,7 +94,9 @@ def search(
     scoped = scope(principal, filters)
     items = agenda.find(session, scoped, limit=limit, offset=offset)
     _audit_shown(session, principal, items, now=now, action="agenda.show")
-    return Page(items, agenda.count(session, scoped), offset, limit)
+    at_most = offset + COUNT_AHEAD
+    total = agenda.count(session, scoped, at_most=at_most)
+    return Page(items, total, offset, limit, more=total >= at_most)
 
 
 def overdue_filters(today: date, settings: Settings) -> Filters:

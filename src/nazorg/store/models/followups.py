@@ -31,6 +31,10 @@ class FollowUp(SQLModel, table=True):
         sa.UniqueConstraint("employee_number", "kind", "cycle_year", name="uq_followup_cycle"),
         # One holder's conversations of the coming days, for planning slots (issue 13).
         sa.Index("ix_followup_slot_holder_day", "slot_holder", "due_on"),
+        # The open conversations of a period, and in agenda order (the web app's dashboard and
+        # agenda at national scale).
+        sa.Index("ix_followup_status_due_on", "status", "due_on"),
+        sa.Index("ix_followup_status_start", "status", "start_local", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

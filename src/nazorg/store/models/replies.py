@@ -35,6 +35,8 @@ class AttendeeReply(SQLModel, table=True):
     __tablename__ = "attendee_reply"
     __table_args__ = (
         sa.UniqueConstraint("message_key", "attendee", name="uq_attendee_reply_message"),
+        # The declines among the answers (the dashboard's "needs action"), without reading all.
+        sa.Index("ix_attendee_reply_answer", "partstat", "method", "followup_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
