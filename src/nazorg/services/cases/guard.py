@@ -12,13 +12,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session
 
 from nazorg.core.access import REPORTS, Principal
-from nazorg.core.errors import AccessDenied, NotFoundError
+from nazorg.core.errors import AccessDenied, NotFoundError, ValidationError
+from nazorg.core.text import clean_number, printable
 from nazorg.services import audit
+from nazorg.store.models import Employee
 
 
 def refuse(
@@ -97,3 +99,17 @@ def require_case_item(
         entity_id=followup_id,
         error=NotFoundError(f"onbekend gesprek {followup_id}; zie 'nazorg agenda'"),
     )
+
+
+def active_employee(session: Session, number: str, *, field: str, today: date) -> Employee:
+    """The employee a report or plan names (reporter, buddy, person, owner, holder): known, and
+    not left by `today`; otherwise a one-line error on `field`."""
+    cleaned = clean_number(number)
+    person = session.get(Employee, cleaned)
+    if person is None:
+        raise NotFoundError(
+            f"onbekende medewerker {printable(cleaned)}; zie 'nazorg employee list'", field=field
+        )
+    if not person.is_active(today):
+        raise ValidationError(f"medewerker {cleaned} is uit dienst", field=field)
+    return person

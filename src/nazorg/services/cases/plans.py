@@ -35,7 +35,7 @@ from nazorg.core.cases import (
 )
 from nazorg.core.errors import NotFoundError, ValidationError
 from nazorg.core.planning import CANCELLED, HELD, PLANNED, invite_date, meeting
-from nazorg.core.text import clean_line, clean_number, printable
+from nazorg.core.text import clean_line
 from nazorg.core.workdays import WorkCalendar
 from nazorg.services import audit
 from nazorg.services.cases import guard, slotting
@@ -57,18 +57,6 @@ if TYPE_CHECKING:
 
 #: A plan whose measures are all finished gets its review this many working days later.
 REVIEW_AFTER_WORKDAYS = 5
-
-
-def _active(session: Session, number: str, *, field: str, today: date) -> Employee:
-    cleaned = clean_number(number)
-    person = session.get(Employee, cleaned)
-    if person is None:
-        raise NotFoundError(
-            f"onbekende medewerker {printable(cleaned)}; zie 'nazorg employee list'", field=field
-        )
-    if not person.is_active(today):
-        raise ValidationError(f"medewerker {cleaned} is uit dienst", field=field)
-    return person
 
 
 def get_plan(session: Session, plan_id: int) -> RecoveryPlan:
@@ -139,7 +127,7 @@ def add_plan(
     _require_change(session, principal, case_id, now=now, what="herstelplan maken")
     if (case_id is None) == (incident_id is None):
         raise ValidationError("geef --case (een melding) of --incident (een incident)")
-    who = _active(session, person, field="person", today=today)
+    who = guard.active_employee(session, person, field="person", today=today)
     if case_id is not None:
         case = session.get(ReportCase, case_id) if 0 < case_id < 2**31 else None
         if case is None or case.reporter_number != who.personnel_number:
@@ -154,7 +142,9 @@ def add_plan(
     if start > today:
         raise ValidationError(f"startdatum {start.isoformat()} ligt in de toekomst", field="start")
     holder_number = (
-        _active(session, holder, field="holder", today=today).personnel_number if holder else None
+        guard.active_employee(session, holder, field="holder", today=today).personnel_number
+        if holder
+        else None
     )
     plan = RecoveryPlan(
         person_number=who.personnel_number,
@@ -204,7 +194,7 @@ def add_measure(
     plan = get_plan(session, plan_id)
     _require_change(session, principal, plan.case_id, now=now, what="maatregel toevoegen")
     text = clean_line(description, "--description", 500)
-    who = _active(session, owner, field="owner", today=today)
+    who = guard.active_employee(session, owner, field="owner", today=today)
     if target < today:
         raise ValidationError(
             f"streefdatum {target.isoformat()} ligt in het verleden", field="target"

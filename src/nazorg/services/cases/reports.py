@@ -24,7 +24,7 @@ from nazorg.core.access import Principal
 from nazorg.core.cases import BUDDY_CONTACT, CASE_STATUS_NL, CLOSED, INVESTIGATING, OPEN
 from nazorg.core.errors import NotFoundError, ValidationError
 from nazorg.core.planning import CANCELLED, PLANNED
-from nazorg.core.text import clean_line, clean_note, clean_number, printable
+from nazorg.core.text import clean_line, clean_note, printable
 from nazorg.core.workdays import WorkCalendar
 from nazorg.services import audit
 from nazorg.services.cases import contacts, guard, slotting
@@ -42,18 +42,6 @@ class NewCase:
     reported_on: date
     category: str
     note: str | None = None
-
-
-def _employee(session: Session, number: str, *, field: str, today: date) -> Employee:
-    cleaned = clean_number(number)
-    person = session.get(Employee, cleaned)
-    if person is None:
-        raise NotFoundError(
-            f"onbekende medewerker {printable(cleaned)}; zie 'nazorg employee list'", field=field
-        )
-    if not person.is_active(today):
-        raise ValidationError(f"medewerker {cleaned} is uit dienst", field=field)
-    return person
 
 
 def get_case(session: Session, case_id: int) -> ReportCase:
@@ -74,7 +62,7 @@ def add(
 ) -> ReportCase:
     """Register a report (rules in the module doc)."""
     guard.require_reports(session, principal, now=now, what="melding vastleggen")
-    reporter = _employee(session, data.reporter, field="reporter", today=today)
+    reporter = guard.active_employee(session, data.reporter, field="reporter", today=today)
     if data.reported_on > today:
         raise ValidationError(
             f"datum {data.reported_on.isoformat()} ligt in de toekomst "
@@ -150,7 +138,7 @@ def set_buddy(
     """Name (or change) the buddy; returns the report and the contact moments made or moved."""
     guard.require_reports(session, principal, now=now, what="buddy toewijzen")
     case = _open_case(session, case_id, "een buddy toewijzen")
-    buddy = _employee(session, employee, field="employee", today=today)
+    buddy = guard.active_employee(session, employee, field="employee", today=today)
     if buddy.personnel_number == case.reporter_number:
         raise ValidationError("de buddy kan niet de melder zelf zijn", field="employee")
     old = case.buddy_number
