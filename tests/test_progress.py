@@ -181,3 +181,21 @@ def test_run_purge_and_deliver_stay_silent_without_a_terminal(cli: Any) -> None:
         result = cli(*args)
         assert result.exit_code == 0, result.output
         assert result.stderr == "", args
+
+
+def test_the_report_command_shows_its_steps_on_a_terminal_only(
+    cli_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`nazorg report` (12 months at national scale take seconds): counting, publishing, the
+    trend, the reports' table and rendering as five steps; silent without a terminal and with
+    --json; the report itself on stdout either way."""
+    quiet = cli_team("report", "--format", "csv")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    monkeypatch.setattr(cli_progress, "is_terminal", lambda stream: True)
+    shown = cli_team("report", "--months", "12", "--until", "2026-02", "--format", "csv")
+    assert shown.exit_code == 0, shown.output
+    assert "\rrapportage maken: [....................] 0/5 (0%)" in shown.stderr
+    assert "5/5 (100%)" in shown.stderr
+    assert shown.stdout.startswith("team,name,incidents,")
+    as_json = cli_team("report", "--json")
+    assert as_json.exit_code == 0 and as_json.stderr == ""

@@ -29,13 +29,14 @@ def report(
     import sys
 
     from nazorg.cli.privacy import write_private
+    from nazorg.cli.progress import progress_for
     from nazorg.services import report as service
     from nazorg.services.report.period import choose
 
     e = env(ctx)
     chosen = "json" if json else fmt
     period = choose(month, months, until, e.today)
-    with e.transaction() as session:
+    with e.transaction() as session, progress_for("rapportage maken", json=json) as progress:
         principal = e.principal(session, by)
         _, data = service.read(
             session,
@@ -45,6 +46,7 @@ def report(
             now=e.now,
             fmt=chosen,
             team=team,
+            progress=progress,
         )
         if output is not None:
             write_private(output, data)  # before the commit: no file, no audit record

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from nazorg.core.access import MANAGEMENT, STAFF, Principal
+from nazorg.core.progress import Progress, tick
 from nazorg.core.workdays import WorkCalendar
 from nazorg.services import audit
-from nazorg.services.report.build import Options, Report, build
+from nazorg.services.report.build import STEPS, Options, Report, build
 from nazorg.services.report.period import Period
 from nazorg.services.report.render import FORMATS, render_format
 
@@ -46,16 +47,21 @@ def read(
     fmt: str = "json",
     team: str | None = None,
     calendar: WorkCalendar | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Report, bytes]:
     """The report of `period` in `fmt` (or `body`: the HTML without page frame, for the web
-    page), for management and staff only (checked before anything is read); audited."""
+    page), for management and staff only (checked before anything is read); audited.
+    `progress(done, total)` hears the steps of making it (`build.STEPS`)."""
     principal.require(MANAGEMENT, STAFF)
     if fmt not in (*FORMATS, "body"):
         from nazorg.core.errors import NazorgError
 
         raise NazorgError(f"--format: kies uit {', '.join(FORMATS)}")
-    report = build(session, period, options(settings), team=team, calendar=calendar)
+    report = build(
+        session, period, options(settings), team=team, calendar=calendar, progress=progress
+    )
     data = render_format(report, fmt, language=settings.language, override=settings.templates_dir)
+    tick(progress, STEPS, STEPS)
     audit.record(
         session,
         now=now,

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from nazorg.core.charts import MonthFigures
 from nazorg.core.errors import NazorgError
+from nazorg.core.progress import Progress, tick
 from nazorg.core.suppression import (
     OTHER_TEAMS,
     Cell,
@@ -74,6 +75,10 @@ class Options:
     violence_kinds: tuple[str, ...] = ("geweld",)
 
 
+#: The steps of making a report, for progress: four in `build`, then rendering.
+STEPS = 5
+
+
 def build(
     session: Session,
     period: Period,
@@ -81,13 +86,18 @@ def build(
     *,
     team: str | None = None,
     calendar: WorkCalendar | None = None,
+    progress: Progress | None = None,
 ) -> Report:
-    """The published report of `period` (module doc); `team`: that team's row and the total."""
+    """The published report of `period` (module doc); `team`: that team's row and the total.
+    `progress(done, STEPS)` hears each of its steps (counting, publishing, the trend, the reports'
+    table); the caller adds the last, rendering."""
     calendar = calendar or WorkCalendar()
+    tick(progress, 0, STEPS)
     org = figures.organisation(session, period.last)
     if team is not None and team not in org.names:
         raise NazorgError(f"--team: onbekend team {team!r}; zie `nazorg employee list`")
     counts = raw_counts(session, period, options, calendar)
+    tick(progress, 1, STEPS)
     columns = counts.columns()
     per_team = {code: {c: counts.teams[code][c] for c in columns} for code in org.names}
     merged, published = _publish(per_team, org.sizes, counts, columns, options.k)
@@ -101,7 +111,9 @@ def build(
     names = {**org.names, OTHER_TEAMS: OTHER_TEAMS.capitalize(), TOTAL: "Totaal"}
     made = {name: _row(published, name, names[name], histograms[name]) for name in rows}
     shown = [made[name] for name in merged if team is None or name == team]
+    tick(progress, 2, STEPS)
     trend = _trend(session, period, options, calendar, made[TOTAL])
+    tick(progress, 3, STEPS)
     cases = case_table(
         session,
         period,
@@ -113,6 +125,7 @@ def build(
         calendar=calendar,
     )
     shown_cases = [cases[name] for name in merged if team is None or name == team]
+    tick(progress, 4, STEPS)
     return Report(
         period,
         options.k,
