@@ -36,3 +36,15 @@ def test_models_and_migrations_agree(engine: Any) -> None:
 
 def test_current_revision_is_head_after_init(engine: Any) -> None:
     assert current_revision(engine) == head_revision(engine)
+
+
+def test_the_quick_schema_check_agrees_with_alembic(database_url: str) -> None:
+    """`check_schema` reads the revision without Alembic; its answers must be Alembic's."""
+    from nazorg.store.migrate import newest_revision, stored_revision
+
+    engine = make_engine(database_url)
+    assert newest_revision() == head_revision(engine)
+    assert stored_revision(engine) is None
+    upgrade(engine)
+    assert stored_revision(engine) == current_revision(engine) == newest_revision()
+    engine.dispose()

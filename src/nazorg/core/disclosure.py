@@ -125,57 +125,46 @@ class ReaderModel:
         return signs
 
     def pinned(
-        self, cell: CellRef, values: Mapping[CellRef, int], hidden: Mapping[CellRef, Bounds]
+        self,
+        cell: CellRef,
+        values: Mapping[CellRef, int],
+        hidden: Mapping[CellRef, Bounds],
+        network: Mapping[int, list[tuple[int, CellRef]]] | None = None,
     ) -> bool:
         """Whether hidden `cell` has only one value consistent with the shown figures.
 
         `values` holds the true figures (the search needs them to know which way each can move);
-        `hidden` maps every hidden cell to what its label tells the reader.
+        `hidden` maps every hidden cell to what its label tells the reader. `network` is
+        `self.network(values, hidden)`, to pass when asking about many cells of the same `hidden`.
         """
         bounds = hidden[cell]
         value = values[cell]
         if cell not in self._ends:
             return not (bounds.high is None or bounds.low < bounds.high)
-        # Only hidden cells can move: a plain search over them answers what `partners` would
-        # with nothing optional, without walking the shown cells at every node (large tables).
-        at: dict[int, list[CellRef]] = {}
-        for other in hidden:
-            if other != cell and other in self._ends:
-                for node in self._ends[other]:
-                    at.setdefault(node, []).append(other)
+        arcs = self.network(values, hidden) if network is None else network
         tail, head = self._ends[cell]
-        if bounds.below_high(value) and self._reaches(head, tail, at, values, hidden):
+        if bounds.below_high(value) and _reaches(head, tail, arcs, cell):
             return False
-        return not (value > bounds.low and self._reaches(tail, head, at, values, hidden))
+        return not (value > bounds.low and _reaches(tail, head, arcs, cell))
 
-    def _reaches(
-        self,
-        source: int,
-        target: int,
-        at: Mapping[int, list[CellRef]],
-        values: Mapping[CellRef, int],
-        hidden: Mapping[CellRef, Bounds],
-    ) -> bool:
-        """Whether a path of movable hidden cells leads from `source` to `target`."""
-        seen = {source}
-        queue = deque([source])
-        while queue:
-            node = queue.popleft()
-            if node == target:
-                return True
-            for cell in at.get(node, ()):
-                bounds = hidden[cell]
-                tail, head = self._ends[cell]
-                if node == tail and bounds.below_high(values[cell]):
-                    step = head
-                elif node == head and values[cell] > bounds.low:
-                    step = tail
-                else:
-                    continue
-                if step not in seen:
-                    seen.add(step)
-                    queue.append(step)
-        return False
+    def network(
+        self, values: Mapping[CellRef, int], hidden: Mapping[CellRef, Bounds]
+    ) -> dict[int, list[tuple[int, CellRef]]]:
+        """The moves open to the hidden cells, from each equation node: (next node, cell), for
+        each hidden cell below its upper bound (it rises: tail to head) and above its lower bound
+        (it falls: head to tail). Only hidden cells can move: a plain search over them answers
+        what `partners` would with nothing optional, without walking the shown cells at every
+        node (large tables). Pass it to `pinned` when asking about many cells of one table."""
+        arcs: dict[int, list[tuple[int, CellRef]]] = {}
+        for cell, bounds in hidden.items():
+            if cell not in self._ends:
+                continue
+            tail, head = self._ends[cell]
+            if bounds.below_high(values[cell]):
+                arcs.setdefault(tail, []).append((head, cell))
+            if values[cell] > bounds.low:
+                arcs.setdefault(head, []).append((tail, cell))
+        return arcs
 
     def partners(
         self,
@@ -250,3 +239,22 @@ class ReaderModel:
                     heapq.heappush(queue, (new_cost, pushed, step))
                     pushed += 1
         return []
+
+
+def _reaches(
+    source: int, target: int, arcs: Mapping[int, list[tuple[int, CellRef]]], without: CellRef
+) -> bool:
+    """Whether the moves of hidden cells other than `without` lead from `source` to `target`."""
+    if source == target:
+        return True
+    seen = {source}
+    queue = deque([source])
+    while queue:
+        for step, cell in arcs.get(queue.popleft(), ()):
+            if step in seen or cell == without:
+                continue
+            if step == target:
+                return True
+            seen.add(step)
+            queue.append(step)
+    return False

@@ -197,6 +197,9 @@ class _Suppressor:
             if 0 < value < k
         }
         self.exposed: set[CellRef] = set()
+        self.free: set[CellRef] = set()
+        """Hidden cells known not to be pinned. Hiding only ever adds cells, each with fixed
+        bounds and value, so every path that freed a cell stays: a free cell stays free."""
 
     def run(self) -> SuppressedTable:
         while self._lone_figure_step() or self._pinned_figure_step():
@@ -244,8 +247,12 @@ class _Suppressor:
             for cell, value in self.values.items()
             if value > 0 and cell not in self.hidden
         }
+        network = self.model.network(self.values, bounds)
         for cell in sorted(self.hidden, key=self.position.__getitem__):
-            if cell in self.exposed or not self.model.pinned(cell, self.values, bounds):
+            if cell in self.exposed or cell in self.free:
+                continue
+            if not self.model.pinned(cell, self.values, bounds, network):
+                self.free.add(cell)
                 continue
             partners = self.model.partners(cell, self.values, bounds, optional)
             if partners is None:
