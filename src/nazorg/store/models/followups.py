@@ -15,6 +15,9 @@ from sqlmodel import Field, SQLModel
 
 from nazorg.store.models.types import utc_column
 
+#: What the report counts of a check-in (`ix_followup_checkin_figures`), day first.
+CHECKIN_FIGURES = ("due_on", "status", "closed_at", "outcome", "employee_number")
+
 
 class FollowUp(SQLModel, table=True):
     """One planned conversation, with the state of its calendar item.
@@ -35,6 +38,15 @@ class FollowUp(SQLModel, table=True):
         # agenda at national scale).
         sa.Index("ix_followup_status_due_on", "status", "due_on"),
         sa.Index("ix_followup_status_start", "status", "start_local", "id"),
+        # The monthly report (issue 14): a month's leadership cycles read a range of this index
+        # instead of every cycle item; a month's check-ins are counted from this index alone.
+        sa.Index("ix_followup_incident_due", "incident_id", "due_on"),
+        sa.Index(
+            "ix_followup_checkin_figures",
+            *CHECKIN_FIGURES,
+            postgresql_where=sa.text("incident_id IS NOT NULL"),
+            sqlite_where=sa.text("incident_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
