@@ -209,8 +209,39 @@ def checkins(
     *,
     by_team: bool = True,
 ) -> None:
-    """The partition of check-ins planned in [first, last] at the end of `last` (module doc)."""
-    end = day_start(last + timedelta(days=1))
+    """The partition of check-ins planned in [first, last] at the end of `last` (module doc).
+    One query per calendar month of the period: each carries the overdue day of every planned
+    day of its month as a CASE, which the database tries in turn for every row, so a CASE of a
+    year's days would cost twelve times as much per row as a month's."""
+    for chunk_first, chunk_last in month_chunks(first, last):
+        _checkins_planned(
+            session, counts, chunk_first, chunk_last, last, overdue_workdays, calendar, by_team
+        )
+
+
+def month_chunks(first: date, last: date) -> list[tuple[date, date]]:
+    """[first, last] cut at month ends: the first and last day of each piece."""
+    pieces = []
+    while first <= last:
+        end = min(last, add_months(first.replace(day=1), 1) - timedelta(days=1))
+        pieces.append((first, end))
+        first = end + timedelta(days=1)
+    return pieces
+
+
+def _checkins_planned(
+    session: Session,
+    counts: Counts,
+    first: date,
+    last: date,
+    period_last: date,
+    overdue_workdays: int,
+    calendar: WorkCalendar,
+    by_team: bool,
+) -> None:
+    """`checkins` of the check-ins planned in [first, last], as they stood at the end of
+    `period_last`."""
+    end = day_start(period_last + timedelta(days=1))
     limit = sa.case(
         {
             day: sa.literal(day_start(esc), UTCDateTime())
@@ -223,7 +254,7 @@ def checkins(
         col(FollowUp.status).in_((HELD, DECLINED, CANCELLED)),
         sa.or_(closed_at.is_(None), closed_at < sa.literal(end, UTCDateTime())),
     )
-    cutoff = overdue_cutoff(last, overdue_workdays, calendar)
+    cutoff = overdue_cutoff(period_last, overdue_workdays, calendar)
     state = sa.case(
         (
             closed,
@@ -272,6 +303,15 @@ def checkins(
             counts.teams[team]["referred"] += n
 
 
+def _cycle_items_due(first: date, last: date) -> tuple[sa.ColumnElement[bool], ...]:
+    """Leadership-cycle items planned in [first, last], not skipped or cancelled."""
+    return (
+        col(FollowUp.due_on).between(first, last),
+        col(FollowUp.incident_id).is_(None),
+        col(FollowUp.status).not_in((SKIPPED, CANCELLED)),
+    )
+
+
 def _cycles(
     session: Session, counts: Counts, first: date, last: date, violence_kinds: Sequence[str]
 ) -> None:
@@ -287,11 +327,7 @@ def _cycles(
         ),
         else_=0,
     ).label("done")
-    due = (
-        col(FollowUp.due_on).between(first, last),
-        col(FollowUp.incident_id).is_(None),
-        col(FollowUp.status).not_in((SKIPPED, CANCELLED)),
-    )
+    due = _cycle_items_due(first, last)
     rows = session.exec(
         select(Employee.team_code, FollowUp.kind, done, func.count())
         .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
@@ -307,6 +343,16 @@ def _cycles(
             counts.teams[team][done_name] += n
     if not violence_kinds:
         return
+    for chunk_first, chunk_last in month_chunks(first, last):
+        _violence_points(session, counts, chunk_first, chunk_last, violence_kinds)
+
+
+def _violence_points(
+    session: Session, counts: Counts, first: date, last: date, violence_kinds: Sequence[str]
+) -> None:
+    """`ro_with_violence_point` of the R&O conversations planned in [first, last] (a month at
+    most: the CASE of each planned day's year before is tried in turn for every row)."""
+    due = _cycle_items_due(first, last)
     days = (last - first).days + 1
     year_before = sa.case(
         {day: add_months(day, -12) for day in (first + timedelta(days=i) for i in range(days))},
@@ -323,15 +369,17 @@ def _cycles(
         .correlate(followup)
         .scalar_subquery()
     )
-    met = (
-        select(sa.literal(1))
+    # The latest violence on or before the R&O, against the start of its window: one lookup
+    # of each per R&O (an EXISTS over the incidents would look the window up per incident).
+    latest_violence = (
+        select(func.max(Incident.occurred_on))
         .select_from(IncidentEmployee)
         .join(Incident, col(Incident.id) == col(IncidentEmployee.incident_id))
         .where(col(IncidentEmployee.employee_number) == col(FollowUp.employee_number))
         .where(col(Incident.kind).in_(tuple(violence_kinds)))
-        .where(col(Incident.occurred_on) > func.coalesce(since, year_before))
         .where(col(Incident.occurred_on) <= col(FollowUp.due_on))
         .correlate(followup)
+        .scalar_subquery()
     )
     points = session.exec(
         select(Employee.team_code, func.count())
@@ -339,7 +387,7 @@ def _cycles(
         .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
         .where(*due)
         .where(FollowUp.kind == RO)
-        .where(sa.exists(met))
+        .where(latest_violence > func.coalesce(since, year_before))
         .group_by(col(Employee.team_code))
     ).all()
     for team, n in points:

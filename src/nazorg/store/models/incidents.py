@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from nazorg.store.models.types import utc_column
@@ -22,6 +23,11 @@ class IncidentEmployee(SQLModel, table=True):
     """An employee affected by an incident."""
 
     __tablename__ = "incident_employee"
+    __table_args__ = (
+        # A person's incidents without reading the table (the report's R&O violence point for
+        # every R&O of a month; issue 14).
+        sa.Index("ix_incident_employee_person", "employee_number", "incident_id"),
+    )
 
     incident_id: int = Field(foreign_key="incident.id", primary_key=True)
     employee_number: str = Field(
