@@ -3,6 +3,9 @@ Dutch report keeps its words, and the machine-readable formats stay the same in 
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
 import json
 import re
 import shutil
@@ -108,3 +111,35 @@ def test_the_english_pdf_has_no_dutch_word(report: Report, tmp_path: Path) -> No
     assert "Total" in texts["en"] and "Other teams" in texts["en"] and "page 1 of" in texts["en"]
     for word in ("februari 2026", "Totaal", "Overige teams", "pagina 1 van"):
         assert word in texts["nl"], word
+
+
+def test_the_monthly_draft_is_written_in_the_reports_language(tmp_path: Path) -> None:
+    from nazorg.services.report.monthly import draft
+    from nazorg.settings import Settings
+
+    def message(language: str) -> email.message.EmailMessage:
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path / 'n.db'}",
+            language=language,
+            report={"management": ["sectorleiding@politie.example"], "k": 3},
+        )
+        data = draft(Period(date(2026, 2, 1), 4), b"%PDF-1.7", settings)
+        parsed = email.message_from_bytes(data, policy=email.policy.default)
+        assert isinstance(parsed, email.message.EmailMessage)
+        return parsed
+
+    def words(m: email.message.EmailMessage) -> str:
+        body = m.get_body(("plain",))
+        assert body is not None
+        files = [a.get_filename() or "" for a in m.iter_attachments()]
+        signature = m["From"].addresses[0].display_name  # the organiser's configured name
+        return " ".join([str(m["Subject"]), body.get_content().replace(signature, ""), *files])
+
+    english, dutch = message("en"), message("nl")
+    assert english["Subject"] == "Aftercare report November 2025 to February 2026"
+    assert dutch["Subject"] == "Nazorgrapportage november 2025 t/m februari 2026"
+    assert "Counts from 1 to 2 are hidden." in words(english)
+    assert "aftercare-report-2025-11_2026-02.pdf" in words(english)
+    found = [w for w in (*DUTCH, "Beste", "groet", "Bijgaand", "rapportage") if w in words(english)]
+    assert not found, found
+    assert "Aantallen van 1 tot 2 zijn verborgen." in words(dutch)

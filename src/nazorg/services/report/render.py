@@ -15,7 +15,7 @@ import io
 import json
 import textwrap
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from markupsafe import Markup
 
@@ -67,6 +67,7 @@ LABELS = {
 CYCLE_COLUMNS = (*(name for pair in CYCLES for name in pair), "ro_with_violence_point")
 #: The names of the merged and total rows in another language than Dutch (their codes stay).
 ROW_NAMES = {"en": {OTHER_TEAMS: "Other teams", TOTAL: "Total"}}
+Named = TypeVar("Named", Row, CaseRow)
 
 
 def cell_json(cell: Cell) -> int | str:
@@ -215,11 +216,11 @@ def print_lines(report: Report) -> dict[str, Any]:
 def localised(report: Report, language: str) -> Report:
     """The report with the merged and total rows named in `language` (`ROW_NAMES`; Dutch as
     built otherwise): for the pages people read; JSON and CSV keep the built names."""
-    names = ROW_NAMES.get(language)
+    names = ROW_NAMES.get(language, {})
     if not names:
         return report
 
-    def rename(row: Any) -> Any:
+    def rename(row: Named) -> Named:
         return replace(row, name=names[row.team]) if row.team in names else row
 
     return replace(
