@@ -166,3 +166,120 @@ def test_a_share_outside_0_to_100_and_a_bad_id_are_refused() -> None:
         on_time_chart([MonthFigures(date(2026, 1, 1), 1, 101.0)])
     with pytest.raises(ValueError, match="chart_id"):
         incidents_chart(YEAR, chart_id='x" onload="alert(1)')
+
+
+# --- English, and value labels that stay legible at any magnitude ------------------------------
+
+DUTCH = ("mrt", "mei", "okt", "maart", "aantal", "op tijd", "minder dan", "niet getoond", "tot en")
+
+
+def test_an_english_chart_has_english_months_unit_title_and_description() -> None:
+    for chart in (incidents_chart, on_time_chart):
+        root = parse(chart(YEAR, language="en"))
+        words = [root[0].text or "", root[1].text or "", *texts(root)]
+        assert "from March 2025 to February 2026" in words[1]
+        months = [
+            "Mar",
+            "Apr",
+            "May",
+            "Jun",
+            "Jul",
+            "Aug",
+            "Sep",
+            "Oct",
+            "Nov",
+            "Dec",
+            "Jan",
+            "Feb",
+        ]
+        assert [t for t in words if t in months] == months
+        for dutch in DUTCH:
+            assert all(dutch not in text for text in words), dutch
+    root = parse(incidents_chart(YEAR, language="en"))
+    assert root[0].text == "Incidents per month" and "number" in texts(root)
+    assert "April 2025: fewer than 5;" in (root[1].text or "")
+    assert "September 2025: not shown;" in (root[1].text or "")
+    root = parse(on_time_chart(YEAR, language="en"))
+    assert root[0].text == "Aftercare check-ins held on time" and "% on time" in texts(root)
+
+
+# The test's own estimate of a text's box (not the chart's): a digit is at most 0.65 em wide in
+# the common sans-serif fonts (DejaVu Sans 0.64, Arial 0.56), any other character at most 1 em;
+# glyphs rise 0.8 em above the baseline and fall 0.25 em below it.
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def box(element: ET.Element) -> Box:
+    text, size = element.text or "", float(element.get("font-size", "13"))
+    width = size * sum(0.65 if c.isdigit() else 1.0 for c in text)
+    x, y = float(element.get("x", "0")), float(element.get("y", "0"))
+    if "rotate(-90" in (element.get("transform") or ""):  # upright, reading upwards from (x, y)
+        assert element.get("text-anchor") == "start"
+        return (x - 0.8 * size, y - width, x + 0.25 * size, y)
+    left = {"start": x, "middle": x - width / 2, "end": x - width}[element.get("text-anchor", "")]
+    return (left, y - 0.8 * size, left + width, y + 0.25 * size)
+
+
+def overlapping(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def value_labels(root: ET.Element) -> list[ET.Element]:
+    """The labels inside the plot: right of the axis, above the month axis."""
+    return [
+        t
+        for t in root.iter(f"{SVG}text")
+        if float(t.get("x", "0")) > 40 and float(t.get("y", "0")) < 200
+    ]
+
+
+def assert_legible(root: ET.Element, months: int) -> None:
+    labels = value_labels(root)
+    assert len(labels) == months
+    boxes = [box(t) for t in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not overlapping(a, b), (a, b)
+    unit = next(t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "start")
+    ticks = [t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    for element in [*labels, *ticks]:  # inside the chart, and clear of the unit above the axis
+        left, top, right, bottom = box(element)
+        assert left >= 0 and right <= 400 and top >= 0 and bottom <= 250, element.text
+        assert not overlapping(box(element), box(unit)), element.text
+    assert all(float(t.get("font-size", "0")) >= 10 for t in labels)
+
+
+def year_of(values: list[int]) -> list[MonthFigures]:
+    return [
+        MonthFigures(date(2025 + (index + 2) // 12, (index + 2) % 12 + 1, 1), value, 100.0)
+        for index, value in enumerate(values)
+    ]
+
+
+NATIONAL = [4245, 4107, 4246, 4110, 4244, 4107, 4246, 4110, 4244, 4107, 4246, 4110]
+
+
+def test_four_digit_values_of_twelve_months_do_not_overlap() -> None:
+    root = parse(incidents_chart(year_of(NATIONAL)))
+    assert_legible(root, 12)
+    labels = value_labels(root)
+    assert [t.text for t in labels] == [str(v) for v in NATIONAL]  # the exact figures
+    assert all(not t.get("transform") for t in labels)  # still horizontal
+
+
+@pytest.mark.parametrize("digits", [1, 2, 3, 4, 5, 6, 7, 8])
+@pytest.mark.parametrize("months", [1, 12, 24])
+def test_value_labels_are_legible_at_any_magnitude(digits: int, months: int) -> None:
+    high = 10**digits - 1
+    values = [high - (i % 3) * (high // 40) for i in range(months)]
+    values[months // 2] = SMALL if months > 1 else values[0]  # type: ignore[call-overload]
+    root = parse(incidents_chart(year_of(values)[:months]))
+    assert_legible(root, months)
+
+
+@pytest.mark.parametrize("shares", [[100.0] * 12, [99.6, 100.0] * 6, [100.0, 96.0, 92.0] * 4])
+def test_share_labels_of_twelve_months_do_not_overlap(shares: list[float]) -> None:
+    months = [
+        MonthFigures(m.month, 1, share) for m, share in zip(year_of([1] * 12), shares, strict=True)
+    ]
+    assert_legible(parse(on_time_chart(months)), 12)

@@ -11,7 +11,14 @@ The rules a chart follows (issue: monthly report to sector leadership):
   text of at least 11 units on a 400-unit-wide chart.
 - Accessible: `role="img"`, a `<title>` and a `<desc>` that gives every month's figure in words,
   tied to the chart with `aria-labelledby`.
-- Dutch month labels from a fixed table ("jan", "feb", "mrt", ...), never from the locale.
+- In the report's language (`language`: "nl", the default, or "en"; any other reads Dutch): the
+  month labels from a fixed table ("jan", "feb", "mrt", ... or "Jan", "Feb", "Mar", ...), never
+  from the locale, and the axis unit, title and description.
+- Every figure stays legible at any magnitude: a bar's value label is as large as fits its month's
+  slot (13 down to 10 units, by the advance widths of DejaVu Sans, the `sans-serif` of the PDF and
+  wider than Arial or Helvetica); a label that does not fit even at 10 stands upright (rotated)
+  at 11 units above its bar, and the axis then leaves room above the highest bar for it. A share's
+  label that would overlap the one before it stands below its point instead.
 - A hidden small count (`<5`) is a grey, hatched bar up to k, labelled `<5`; a figure hidden to
   protect another (`x`) gets no bar, only its label. A share that may not be shown is a gap in the
   line.
@@ -35,6 +42,20 @@ from xml.sax.saxutils import escape, quoteattr
 from nazorg.core.suppression import Cell, Hidden
 
 MONTHS_SHORT = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+MONTHS_SHORT_EN = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
 MONTHS_LONG = (
     "januari",
     "februari",
@@ -49,6 +70,49 @@ MONTHS_LONG = (
     "november",
     "december",
 )
+MONTHS_LONG_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+#: The words of the charts per language (the month names are in the tables above).
+WORDS = {
+    "nl": {
+        "incidents_title": "Incidenten per maand",
+        "on_time_title": "Nazorggesprekken op tijd gehouden",
+        "count_unit": "aantal",
+        "share_unit": "% op tijd",
+        "incidents_desc": "Staafdiagram van het aantal incidenten per maand",
+        "on_time_desc": "Lijndiagram van het percentage nazorggesprekken dat op tijd is gehouden, "
+        "per maand",
+        "fewer_than": "minder dan {k}",
+        "not_shown": "niet getoond",
+        "span": "van {first} tot en met {last}",
+        "thousands": "× 1000",
+    },
+    "en": {
+        "incidents_title": "Incidents per month",
+        "on_time_title": "Aftercare check-ins held on time",
+        "count_unit": "number",
+        "share_unit": "% on time",
+        "incidents_desc": "Bar chart of the number of incidents per month",
+        "on_time_desc": "Line chart of the percentage of aftercare check-ins held on time, "
+        "per month",
+        "fewer_than": "fewer than {k}",
+        "not_shown": "not shown",
+        "span": "from {first} to {last}",
+        "thousands": "× 1,000",
+    },
+}
 
 WIDTH, HEIGHT = 400, 250
 LEFT, RIGHT, TOP, BOTTOM = 40, 394, 30, 200  # the plot area
@@ -61,6 +125,11 @@ INK, MUTED, GRID, BAR, HIDDEN_FILL, HATCH = (
     "#707070",
 )
 _ID = re.compile(r"[a-z][a-z0-9-]*")
+#: Advance widths (em) of DejaVu Sans for the characters of the value labels; others count 1 em.
+ADVANCE = {**dict.fromkeys("0123456789", 0.637), "%": 0.951, "<": 0.838, "x": 0.592}
+VALUE_SIZES = (13, 12, 11, 10)  # a bar's value label: the largest that fits its month's slot
+UPRIGHT_SIZE = 11  # a value label that does not fit at 10, rotated
+GAP = 2  # units at least between two value labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,52 +148,64 @@ class MonthFigures:
 def incidents_chart(
     months: Sequence[MonthFigures],
     *,
-    title: str = "Incidenten per maand",
+    title: str | None = None,
     chart_id: str = "incidenten",
+    language: str = "nl",
 ) -> str:
     """A bar chart of incidents per month; a hidden count is a hatched bar labelled `<k`.
 
     `chart_id` prefixes the ids of the title and description: give each chart on a page its own.
+    `title`: by default "Incidenten per maand" in `language`.
     """
     _check(months, chart_id)
+    words = _words(language)
     counts = [m.incidents for m in months]
-    ceiling = max([c if isinstance(c, int) else c.k for c in counts] + [1])
-    top, step = _scale(ceiling)
-    body = _grid([(v, str(v)) for v in range(0, top + 1, step)], top, "aantal")
+    heights = [c if isinstance(c, int) else c.k for c in counts]
+    labels = [str(c) if isinstance(c, int) else c.label for c in counts]
     width = (RIGHT - LEFT) / len(months)
-    for index, count in enumerate(counts):
+    size = next((s for s in VALUE_SIZES if _fits(labels, s, width)), None)
+    ceiling = max([*heights, 1])
+    if size is None:  # upright labels: the highest bar leaves room for its label under TOP - 10
+        room = BOTTOM - TOP + 6 - max(text_width(label, UPRIGHT_SIZE) for label in labels)
+        ceiling = max(ceiling, math.ceil(max(heights) * (BOTTOM - TOP) / room))
+    top, step = _scale(ceiling)
+    body = _grid(*_count_ticks(top, step, words), top)
+    for index, (count, label) in enumerate(zip(counts, labels, strict=True)):
         middle = LEFT + width * (index + 0.5)
         left, bar = middle - width * 0.3, width * 0.6
+        height = (BOTTOM - TOP) * heights[index] / top
         if isinstance(count, int):
-            height = (BOTTOM - TOP) * count / top
             if count:
                 body.append(_rect(left, BOTTOM - height, bar, height, fill=BAR))
-            body.append(_text(middle, BOTTOM - height - 4, str(count)))
         elif count.kind == "primary":
-            height = (BOTTOM - TOP) * count.k / top
             body.append(_rect(left, BOTTOM - height, bar, height, fill=HIDDEN_FILL, stroke=HATCH))
             body.append(_hatch(left, BOTTOM - height, bar, height))
-            body.append(_text(middle, BOTTOM - height - 4, count.label))
         else:
-            body.append(_text(middle, BOTTOM - 4, count.label))
-    body += _month_axis(months)
-    words = "; ".join(f"{_month_long(m.month)}: {_count_words(m.incidents)}" for m in months)
-    desc = f"Staafdiagram van het aantal incidenten per maand, {_span(months)}. {words}."
-    return _svg(chart_id, title, desc, body)
+            height = 0
+        body.append(_value(middle, BOTTOM - height - 4, label, size))
+    body += _month_axis(months, language)
+    figures = "; ".join(
+        f"{month_long(m.month, language)}: {_count_words(m.incidents, words)}" for m in months
+    )
+    desc = f"{words['incidents_desc']}, {_span(months, language)}. {figures}."
+    return _svg(chart_id, words["incidents_title"] if title is None else title, desc, body)
 
 
 def on_time_chart(
     months: Sequence[MonthFigures],
     *,
-    title: str = "Nazorggesprekken op tijd gehouden",
+    title: str | None = None,
     chart_id: str = "op-tijd",
+    language: str = "nl",
 ) -> str:
-    """A line chart of the share of check-ins held on time (0-100 %), with gaps where not shown."""
+    """A line chart of the share of check-ins held on time (0-100 %), with gaps where not shown.
+    `title`: by default "Nazorggesprekken op tijd gehouden" in `language`."""
     _check(months, chart_id)
+    words = _words(language)
     for m in months:
         if m.on_time is not None and not 0 <= m.on_time <= 100:
             raise ValueError(f"share {m.on_time} for {m.month:%Y-%m} is not between 0 and 100")
-    body = _grid([(v, f"{v}%") for v in range(0, 101, 25)], 100, "% op tijd")
+    body = _grid([(v, f"{v}%") for v in range(0, 101, 25)], words["share_unit"], 100)
     width = (RIGHT - LEFT) / len(months)
     points = [
         None
@@ -145,22 +226,24 @@ def on_time_chart(
                 f'<path d="{d}" fill="none" stroke="{BAR}" stroke-width="2.5"'
                 ' stroke-linejoin="round"/>'
             )
+    placed: list[tuple[float, float, str]] = []
     for m, point in zip(months, points, strict=True):
         if point is not None and m.on_time is not None:
             x, y = point
             body.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3.5" fill="{BAR}"/>')
-            body.append(_text(x, y - 8, f"{_percent(m.on_time)}%", size=11))
-    body += _month_axis(months)
-    words = "; ".join(
-        f"{_month_long(m.month)}: "
-        + ("niet getoond" if m.on_time is None else f"{_percent(m.on_time)}%")
+            label, baseline = f"{_percent(m.on_time)}%", y - 8
+            if any(_overlap((x, baseline, label), p) for p in placed) and y + 19 < BOTTOM - 4:
+                baseline = y + 19  # under its point: above, it would overlap the one before
+            placed.append((x, baseline, label))
+            body.append(_text(x, baseline, label, size=11))
+    body += _month_axis(months, language)
+    figures = "; ".join(
+        f"{month_long(m.month, language)}: "
+        + (words["not_shown"] if m.on_time is None else f"{_percent(m.on_time)}%")
         for m in months
     )
-    desc = (
-        "Lijndiagram van het percentage nazorggesprekken dat op tijd is gehouden, per maand, "
-        f"{_span(months)}. {words}."
-    )
-    return _svg(chart_id, title, desc, body)
+    desc = f"{words['on_time_desc']}, {_span(months, language)}. {figures}."
+    return _svg(chart_id, words["on_time_title"] if title is None else title, desc, body)
 
 
 # --- pieces ------------------------------------------------------------------------------------
@@ -193,9 +276,22 @@ def _next_step(step: int) -> int:
     return step * 5 // 2 if lead == 2 else step * 2
 
 
-def _grid(ticks: list[tuple[int, str]], top: int, unit: str) -> list[str]:
-    """Horizontal grid lines with their labels, the unit above the axis."""
-    lines = [_text(LEFT - 6, TOP - 18, unit, anchor="start", size=11, fill=MUTED)]
+def _count_ticks(top: int, step: int, words: dict[str, str]) -> tuple[list[tuple[int, str]], str]:
+    """The count axis' ticks and unit; ticks of 6 digits or more in thousands ("aantal (× 1000)")
+    so that they fit left of the axis (a step of 20 000 or more divides by 1000)."""
+    if top < 100_000:
+        return [(v, str(v)) for v in range(0, top + 1, step)], words["count_unit"]
+    ticks = [(v, str(v // 1000)) for v in range(0, top + 1, step)]
+    return ticks, f"{words['count_unit']} ({words['thousands']})"
+
+
+def _grid(ticks: list[tuple[int, str]], unit: str, top: int) -> list[str]:
+    """Horizontal grid lines with their labels, the unit above the axis (high enough to clear a
+    value label at the top of the plot); the labels at 11 units, smaller (down to 8) where the
+    widest would not fit left of the axis."""
+    lines = [_text(LEFT - 6, TOP - 20, unit, anchor="start", size=11, fill=MUTED)]
+    widest = max(text_width(label, 1) for _, label in ticks)
+    size = next((s for s in (11, 10, 9) if widest * s <= LEFT - 8), 8)
     for value, label in ticks:
         y = BOTTOM - (BOTTOM - TOP) * value / top
         colour = MUTED if value == 0 else GRID
@@ -203,17 +299,18 @@ def _grid(ticks: list[tuple[int, str]], top: int, unit: str) -> list[str]:
             f'<line x1="{LEFT}" y1="{_n(y)}" x2="{RIGHT}" y2="{_n(y)}" stroke="{colour}"'
             ' stroke-width="1"/>'
         )
-        lines.append(_text(LEFT - 6, y + 4, label, anchor="end", size=11, fill=MUTED))
+        lines.append(_text(LEFT - 6, y + 4, label, anchor="end", size=size, fill=MUTED))
     return lines
 
 
-def _month_axis(months: Sequence[MonthFigures]) -> list[str]:
-    """Dutch month abbreviations; the year under the first month and under every January."""
+def _month_axis(months: Sequence[MonthFigures], language: str) -> list[str]:
+    """Month abbreviations; the year under the first month and under every January."""
     width = (RIGHT - LEFT) / len(months)
+    short = MONTHS_SHORT_EN if language == "en" else MONTHS_SHORT
     labels = []
     for index, m in enumerate(months):
         x = LEFT + width * (index + 0.5)
-        labels.append(_text(x, BOTTOM + 18, MONTHS_SHORT[m.month.month - 1], fill=INK))
+        labels.append(_text(x, BOTTOM + 18, short[m.month.month - 1], fill=INK))
         if index == 0 or m.month.month == 1:
             labels.append(_text(x, BOTTOM + 36, str(m.month.year), size=11, fill=MUTED))
     return labels
@@ -277,16 +374,54 @@ def _percent(share: float) -> int:
     return math.floor(share + 0.5)
 
 
-def _count_words(count: Cell) -> str:
+def _count_words(count: Cell, words: dict[str, str]) -> str:
     if isinstance(count, Hidden):
-        return f"minder dan {count.k}" if count.kind == "primary" else "niet getoond"
+        return (
+            words["fewer_than"].format(k=count.k) if count.kind == "primary" else words["not_shown"]
+        )
     return str(count)
 
 
-def _month_long(month: date) -> str:
-    return f"{MONTHS_LONG[month.month - 1]} {month.year}"
+def _words(language: str) -> dict[str, str]:
+    return WORDS.get(language, WORDS["nl"])
 
 
-def _span(months: Sequence[MonthFigures]) -> str:
-    first, last = _month_long(months[0].month), _month_long(months[-1].month)
-    return f"{first}" if first == last else f"van {first} tot en met {last}"
+def month_long(month: date, language: str = "nl") -> str:
+    """`februari 2026`, or in English `February 2026`."""
+    names = MONTHS_LONG_EN if language == "en" else MONTHS_LONG
+    return f"{names[month.month - 1]} {month.year}"
+
+
+def _span(months: Sequence[MonthFigures], language: str) -> str:
+    first, last = month_long(months[0].month, language), month_long(months[-1].month, language)
+    return first if first == last else _words(language)["span"].format(first=first, last=last)
+
+
+# --- value labels ------------------------------------------------------------------------------
+
+
+def text_width(text: str, size: float) -> float:
+    """The estimated width of `text` at `size` (`ADVANCE`, 1 em for a character not in it)."""
+    return size * sum(ADVANCE.get(c, 1.0) for c in text)
+
+
+def _fits(labels: Sequence[str], size: int, slot: float) -> bool:
+    """Rule: every label at `size`, with GAP beside it, is no wider than a month's slot."""
+    return all(text_width(label, size) + GAP <= slot for label in labels)
+
+
+def _overlap(a: tuple[float, float, str], b: tuple[float, float, str], size: int = 11) -> bool:
+    """Whether two centred labels (x, baseline, text) at `size` would touch, GAP included."""
+    half = (text_width(a[2], size) + text_width(b[2], size)) / 2 + GAP
+    return abs(a[0] - b[0]) < half and abs(a[1] - b[1]) < size + GAP
+
+
+def _value(x: float, y: float, label: str, size: int | None) -> str:
+    """A value label centred above (x, y), or upright from there at UPRIGHT_SIZE (`size` None)."""
+    if size is not None:
+        return _text(x, y, label, size=size)
+    x += UPRIGHT_SIZE * 0.36  # the baseline right of the middle, so the glyphs centre on it
+    return (
+        f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="start" font-size="{UPRIGHT_SIZE}"'
+        f' fill="{INK}" transform="rotate(-90 {_n(x)} {_n(y)})">{escape(label)}</text>'
+    )

@@ -35,3 +35,20 @@ def kind_nl(kind: str) -> str:
 
 def status_nl(status: str) -> str:
     return STATUS_NL.get(status, status)
+
+
+#: English for the default incident kinds (settings `incident_kinds`); Dutch reads the code itself.
+INCIDENT_KIND_EN = {
+    "geweld": "violence",
+    "schokkende-gebeurtenis": "shocking event",
+    "bedreiging": "threat",
+    "ongeval": "accident",
+    "overlijden": "death",
+    "overig": "other",
+}
+
+
+def incident_kind(kind: str, language: str = "nl") -> str:
+    """Rule: an incident kind reads as its code, in English as `INCIDENT_KIND_EN` where it has
+    an entry (a kind an operator added stays as configured)."""
+    return INCIDENT_KIND_EN.get(kind, kind) if language == "en" else kind

@@ -110,6 +110,24 @@ def write_due(
     return written
 
 
+_TEXT_NL = (
+    "Beste sectorleiding,\n\n"
+    "Bijgaand de nazorgrapportage over {label}: geanonimiseerde cijfers per "
+    "basisteam over incidenten, nazorggesprekken en de leiderschapscycli, met de trend "
+    "over twaalf maanden. Aantallen van 1 tot {hidden} zijn verborgen.\n\n"
+    "Met vriendelijke groet,\n"
+    "{name}\n"
+)
+_TEXT_EN = (
+    "Dear sector leadership,\n\n"
+    "Attached is the aftercare report for {label}: anonymised figures per basic team on "
+    "incidents, aftercare check-ins and the leadership cycles, with the trend over twelve "
+    "months. Counts from 1 to {hidden} are hidden.\n\n"
+    "Kind regards,\n"
+    "{name}\n"
+)
+
+
 def draft(period: Period, pdf: bytes, settings: Settings) -> bytes:
     """The e-mail draft: the same report gives the same bytes (date, id and boundary from it)."""
     organizer = settings.organizer
@@ -117,26 +135,25 @@ def draft(period: Period, pdf: bytes, settings: Settings) -> bytes:
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = f'"{clean_name(organizer.name)}" <{organizer.email}>'
     message["To"] = ", ".join(settings.report.management)
-    message["Subject"] = f"Nazorgrapportage {period.label()}"
+    english = settings.language == "en"
+    label = period.label(settings.language)
+    message["Subject"] = f"Aftercare report {label}" if english else f"Nazorgrapportage {label}"
     sent = datetime.combine(period.last, time(23, 0), tzinfo=AMSTERDAM)
     message["Date"] = format_datetime(sent)
     domain = organizer.email.rsplit("@", 1)[1]
     message["Message-ID"] = f"<nazorg-rapportage-{period.slug()}-{digest[:16]}@{domain}>"
     message["X-Unsent"] = "1"
     message.set_content(
-        "Beste sectorleiding,\n\n"
-        f"Bijgaand de nazorgrapportage over {period.label()}: geanonimiseerde cijfers per "
-        "basisteam over incidenten, nazorggesprekken en de leiderschapscycli, met de trend "
-        f"over twaalf maanden. Aantallen van 1 tot {settings.report.k - 1} zijn verborgen.\n\n"
-        "Met vriendelijke groet,\n"
-        f"{clean_name(organizer.name)}\n",
+        (_TEXT_EN if english else _TEXT_NL).format(
+            label=label, hidden=settings.report.k - 1, name=clean_name(organizer.name)
+        ),
         charset="utf-8",
     )
     message.add_attachment(
         pdf,
         maintype="application",
         subtype="pdf",
-        filename=f"nazorgrapportage-{period.slug()}.pdf",
+        filename=f"{'aftercare-report' if english else 'nazorgrapportage'}-{period.slug()}.pdf",
     )
     message.set_boundary(f"=_nazorg_{digest[:32]}")
     return message.as_bytes()

@@ -68,16 +68,15 @@ class Period:
         """The 12 months of the trend, ending with the period's last month."""
         return [shift(self.until, i - 11) for i in range(12)]
 
-    def label(self) -> str:
-        """`februari 2026`, or `november 2025 t/m februari 2026`."""
-        from nazorg.core.charts import MONTHS_LONG
-
-        def name(m: date) -> str:
-            return f"{MONTHS_LONG[m.month - 1]} {m.year}"
+    def label(self, language: str = "nl") -> str:
+        """`februari 2026`, or `november 2025 t/m februari 2026`; in English (`language` "en")
+        `February 2026`, or `November 2025 to February 2026`."""
+        from nazorg.core.charts import month_long
 
         if self.span == 1:
-            return name(self.until)
-        return f"{name(self.first)} t/m {name(self.until)}"
+            return month_long(self.until, language)
+        through = "to" if language == "en" else "t/m"
+        return f"{month_long(self.first, language)} {through} {month_long(self.until, language)}"
 
     def slug(self) -> str:
         """A file-name part: `2026-02` or `2025-11_2026-02`."""

@@ -14,15 +14,17 @@ import csv
 import io
 import json
 import textwrap
-from typing import Any
+from dataclasses import replace
+from typing import Any, TypeVar
 
 from markupsafe import Markup
 
 from nazorg.core.charts import incidents_chart, on_time_chart
 from nazorg.core.errors import ConfigError
-from nazorg.core.suppression import Cell, Hidden
+from nazorg.core.labels import incident_kind
+from nazorg.core.suppression import OTHER_TEAMS, Cell, Hidden
 from nazorg.emission.render.templating import make_environment, render
-from nazorg.services.report.build import Report, Row
+from nazorg.services.report.build import TOTAL, Report, Row
 from nazorg.services.report.cases import COLUMNS as CASE_COLUMNS
 from nazorg.services.report.cases import CaseRow
 from nazorg.services.report.figures import CYCLES, PARTITION, kind_column
@@ -63,6 +65,9 @@ LABELS = {
     "plans_completed": "Herstelplannen afgerond",
 }
 CYCLE_COLUMNS = (*(name for pair in CYCLES for name in pair), "ro_with_violence_point")
+#: The names of the merged and total rows in another language than Dutch (their codes stay).
+ROW_NAMES = {"en": {OTHER_TEAMS: "Other teams", TOTAL: "Total"}}
+Named = TypeVar("Named", Row, CaseRow)
 
 
 def cell_json(cell: Cell) -> int | str:
@@ -216,12 +221,31 @@ def print_lines(report: Report) -> dict[str, Any]:
     return result
 
 
-def _context(report: Report, *, compact: bool = False) -> dict[str, Any]:
-    kinds = [(kind_column(k), k) for k in report.kinds]
+def localised(report: Report, language: str) -> Report:
+    """The report with the merged and total rows named in `language` (`ROW_NAMES`; Dutch as
+    built otherwise): for the pages people read; JSON and CSV keep the built names."""
+    names = ROW_NAMES.get(language, {})
+    if not names:
+        return report
+
+    def rename(row: Named) -> Named:
+        return replace(row, name=names[row.team]) if row.team in names else row
+
+    return replace(
+        report,
+        teams=tuple(rename(row) for row in report.teams),
+        total=rename(report.total),
+        cases=tuple(rename(row) for row in report.cases),
+    )
+
+
+def _context(report: Report, language: str, *, compact: bool = False) -> dict[str, Any]:
+    report = localised(report, language)
+    kinds = [(kind_column(k), incident_kind(k, language)) for k in report.kinds]
     return {
         "lines": print_lines(report) if compact else None,
         "report": report,
-        "period_label": report.period.label(),
+        "period_label": report.period.label(language),
         "k": report.k,
         "rows": [*report.teams, report.total],
         "kinds": kinds,
@@ -229,15 +253,15 @@ def _context(report: Report, *, compact: bool = False) -> dict[str, Any]:
         "partition": PARTITION,
         "cycle_columns": CYCLE_COLUMNS,
         "case_columns": CASE_COLUMNS,
-        "incidents_chart": Markup(incidents_chart(report.trend)),
-        "on_time_chart": Markup(on_time_chart(report.trend)),
+        "incidents_chart": Markup(incidents_chart(report.trend, language=language)),
+        "on_time_chart": Markup(on_time_chart(report.trend, language=language)),
     }
 
 
 def to_html_body(report: Report, *, language: str = "nl", override: Any = None) -> str:
     """The report without page frame: for the web page, which has its own."""
     env = make_environment(language, override)
-    return render(env, "report_body.html", _context(report))
+    return render(env, "report_body.html", _context(report, language))
 
 
 def to_html(
@@ -246,7 +270,7 @@ def to_html(
     """The report as one HTML document (its own styles, for the file, print and the PDF);
     `compact`: the tables' rows as lines (`print_lines`), for the PDF."""
     env = make_environment(language, override)
-    return render(env, "report.html", _context(report, compact=compact))
+    return render(env, "report.html", _context(report, language, compact=compact))
 
 
 def to_pdf(report: Report, *, language: str = "nl", override: Any = None) -> bytes:
