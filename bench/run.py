@@ -466,6 +466,13 @@ def goals(results: dict[str, Any]) -> dict[str, Any]:
                 for page in ("dashboard", "agenda", "conversation")
             ),
         }
+    for db, months in (results.get("report") or {}).items():
+        times = [(t["wall_s"], t["cpu_s"], m, f) for m, fs in months.items() for f, t in fs.items()]
+        wall, cpu, month, fmt = max(times)
+        verdict[f"monthly report under {REPORT_GOAL_S:g} s in every format ({db})"] = {
+            "met": wall < REPORT_GOAL_S,
+            "detail": f"slowest {month} {fmt}: {wall} s wall, {cpu} s cpu",
+        }
     render = results["throughput"].get("nazorg_render_only")
     if render:
         verdict["VTIMEZONE built once"] = {
@@ -567,6 +574,15 @@ def report(results: dict[str, Any]) -> str:
         ]
         out += ["", "Web app, 20 users at once (ms)"]
         out += [table(rows, ["database", "page", "p50", "p95", "requests/s"])]
+    if results.get("report"):
+        rows = [
+            [db, month, fmt, f"{t['wall_s']:.2f}", f"{t['cpu_s']:.2f}"]
+            for db, months in results["report"].items()
+            for month, formats in months.items()
+            for fmt, t in formats.items()
+        ]
+        out += ["", "Monthly report, national history, a fresh process each (s)"]
+        out += [table(rows, ["database", "month", "format", "wall", "cpu"])]
     out += ["", "Goals"]
     rows = [
         [name, "met" if g["met"] else "NOT met", g["detail"]]
@@ -591,6 +607,7 @@ def main() -> None:
     parser.add_argument("--startup-repeat", type=int, default=5, help="start-ups per median")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-web", action="store_true", help="leave the web app's load out")
+    parser.add_argument("--no-report", action="store_true", help="leave the monthly report out")
     parser.add_argument("--web-rounds", type=int, default=15, help="requests per user per page")
     parser.add_argument("--keep", action="store_true", help="keep bench/.work (databases)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
@@ -709,6 +726,11 @@ def measure(
     results["startup"] = startup(
         {name: urls[(name, largest)] for name in results["databases"]}, args.startup_repeat
     )
+    if not args.no_report:
+        for name in results["databases"]:
+            log(f"monthly report: {name}, {largest} history, {', '.join(REPORT_MONTHS)}")
+            results.setdefault("report", {})[name] = report_times(urls[(name, largest)])
+            log(f"  {results['report'][name]}")
     if not args.no_web:
         from bench.web import measure as web_measure
 
@@ -720,6 +742,28 @@ def measure(
             )
             log(f"  {results['web'][name]}")
     return results
+
+
+#: The report's months: an ordinary one, and September with the yearly R&O (65,000 of them).
+REPORT_MONTHS = ("2026-02", "2025-09")
+REPORT_GOAL_S = 5.0
+
+
+def report_times(url: str) -> dict[str, dict[str, dict[str, float]]]:
+    """`nazorg report` in every format for each of REPORT_MONTHS, a fresh process each."""
+    import tempfile
+
+    from bench.report import FORMATS
+    from bench.report import measure as report_measure
+
+    with tempfile.TemporaryDirectory() as folder:
+        return {
+            month: {
+                fmt: report_measure(url, month, TODAY.isoformat(), fmt, Path(folder))
+                for fmt in FORMATS
+            }
+            for month in REPORT_MONTHS
+        }
 
 
 def pct_label(label: str) -> str:

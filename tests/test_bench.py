@@ -36,3 +36,8 @@ def test_the_bench_runs_end_to_end_at_a_tiny_scale(tmp_path: Path) -> None:
     (catch_up,) = results["catch_up"]["sqlite"]["runs"]
     assert catch_up["written"] == catch_up["due"] == 50
     assert results["goals"]["VTIMEZONE built once"]["met"] is True
+    report = results["report"]["sqlite"]
+    assert set(report) == {"2026-02", "2025-09"}
+    assert all(t["bytes"] > 0 for month in report.values() for t in month.values())
+    assert set(report["2026-02"]) == {"json", "csv", "html", "pdf"}
+    assert "monthly report under 5 s in every format (sqlite)" in results["goals"]
