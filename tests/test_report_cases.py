@@ -256,8 +256,8 @@ def test_the_english_report_reads_english(engine: Any) -> None:
 
 def test_the_pdf_rows_are_lines_and_the_html_keeps_its_cells(engine: Any) -> None:
     """The PDF's rows are one monospaced line each (columns of fixed width, a long team name
-    wrapped onto a line of its own), in blocks of five teams with the total alone; the HTML file
-    keeps a cell per figure."""
+    wrapped onto a line of its own), the teams in one text with a blank line after every fifth,
+    the total alone; the HTML file keeps a cell per figure."""
     from nazorg.services.report.render import FIGURE_WIDTH, NAME_WIDTH, _line, print_lines
 
     line = _line(
@@ -279,3 +279,32 @@ def test_the_pdf_rows_are_lines_and_the_html_keeps_its_cells(engine: Any) -> Non
     assert team_b[NAME_WIDTH : NAME_WIDTH + FIGURE_WIDTH] == "x".rjust(FIGURE_WIDTH - 1) + " "
     assert lines["cases_columns"] == 7
     assert 'class="line"' not in to_html(report) and 'class="line"' in to_html(report, compact=True)
+
+
+def test_the_pdf_groups_team_rows_by_five_and_prints_every_team_once() -> None:
+    """Twelve teams: one text of 5 + 5 + 2 lines with a blank line between the groups, in the
+    teams' order, and the total on its own; the PDF (read back with pdftotext) has every team."""
+    import shutil
+    import subprocess
+
+    import pytest
+    from bench.report_pdf import synthetic
+
+    from nazorg.services.report.render import print_lines, to_pdf
+
+    report = synthetic(12)
+    lines = print_lines(report)
+    ((first_total, teams), (last_total, total)) = lines["incidents"]
+    assert (first_total, last_total) == (False, True)
+    names = [row.name for row in report.teams]
+    blocks = teams.split("\n\n")
+    assert [len(block.split("\n")) for block in blocks] == [5, 5, 2]
+    assert [line.split("  ")[0] for line in teams.split("\n") if line] == names
+    assert total.startswith(report.total.name)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed: `make servers`")
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=to_pdf(report), capture_output=True, check=True
+    ).stdout.decode()
+    for name in names:
+        assert text.count(name) == 4, name  # four tables

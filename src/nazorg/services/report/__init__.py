@@ -19,7 +19,7 @@ from nazorg.core.workdays import WorkCalendar
 from nazorg.services import audit
 from nazorg.services.report.build import STEPS, Options, Report, build
 from nazorg.services.report.period import Period
-from nazorg.services.report.render import FORMATS, render_format
+from nazorg.services.report.render import FORMATS, preload_pdf_engine, render_format
 
 if TYPE_CHECKING:
     from nazorg.settings import Settings
@@ -57,6 +57,8 @@ def read(
         from nazorg.core.errors import NazorgError
 
         raise NazorgError(f"--format: kies uit {', '.join(FORMATS)}")
+    if fmt == "pdf":
+        preload_pdf_engine()
     report = build(
         session, period, options(settings), team=team, calendar=calendar, progress=progress
     )

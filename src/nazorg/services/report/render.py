@@ -156,8 +156,8 @@ def to_csv(report: Report) -> str:
 
 #: The PDF's tables: one monospaced line per row (characters: the team, then each figure).
 NAME_WIDTH, FIGURE_WIDTH = 40, 12
-#: The PDF's tables rule a line under every fifth team row.
-RULE_EVERY = 5
+#: The PDF's tables leave a blank line after every fifth team row.
+GROUP_OF = 5
 
 
 def _number(value: float | None) -> str:
@@ -177,11 +177,11 @@ def _line(name: str, values: list[Any]) -> str:
 
 
 def print_lines(report: Report) -> dict[str, Any]:
-    """The rows of the four tables as lines, in blocks of `RULE_EVERY` team rows and the total
-    row alone: (is total, the block's lines). The PDF prints a block as one table cell with a rule
-    under it, as statistical tables rule every fifth row: WeasyPrint lays out a block far quicker
-    than a cell per figure or a row per team (national scale: 160 teams, four tables). The HTML
-    file and the web page keep their table cells."""
+    """The rows of the four tables as text: (False, the team rows as lines, a blank line after
+    every `GROUP_OF`, as statistical tables group their rows), then (True, the total row). The
+    PDF prints the team rows as one table cell that runs over the pages under the repeated
+    header: WeasyPrint lays that out far quicker than a cell per figure or a row per team
+    (national scale: 160 teams, four tables). The HTML file and the web page keep their cells."""
     rows = [*report.teams, report.total]
     tables: dict[str, list[list[Any]]] = {"incidents": [], "checkins": [], "cycles": []}
     for row in rows:
@@ -211,10 +211,8 @@ def print_lines(report: Report) -> dict[str, Any]:
     named["cases"] = [(row.name, [row.cells[c] for c in CASE_COLUMNS]) for row in report.cases]
     for key, pairs in named.items():
         teams = [_line(name, v) for name, v in pairs[:-1]]
-        blocks = [
-            (False, "\n".join(teams[i : i + RULE_EVERY])) for i in range(0, len(teams), RULE_EVERY)
-        ]
-        result[key] = [*blocks, (True, _line(*pairs[-1]))] if pairs else []
+        groups = ["\n".join(teams[i : i + GROUP_OF]) for i in range(0, len(teams), GROUP_OF)]
+        result[key] = [(False, "\n\n".join(groups)), (True, _line(*pairs[-1]))] if pairs else []
         figures = len(pairs[0][1]) if pairs else 0
         result[f"{key}_columns"] = figures + 1
         result[f"{key}_width"] = NAME_WIDTH + FIGURE_WIDTH * figures
@@ -271,6 +269,22 @@ def to_html(
     `compact`: the tables' rows as lines (`print_lines`), for the PDF."""
     env = make_environment(language, override)
     return render(env, "report.html", _context(report, language, compact=compact))
+
+
+def preload_pdf_engine() -> None:
+    """Start importing WeasyPrint on a thread of its own, to overlap with building the report.
+    Its import is about a second of pure Python (it parses its C declarations) while building
+    spends much of its time in the database, which lets other threads run. `to_pdf` then finds
+    it imported, or waits for the import to end; a failed import is reported there."""
+    import threading
+
+    def load() -> None:
+        try:
+            import weasyprint  # noqa: F401
+        except (ImportError, OSError):
+            return
+
+    threading.Thread(target=load, name="weasyprint-import", daemon=True).start()
 
 
 def to_pdf(report: Report, *, language: str = "nl", override: Any = None) -> bytes:
