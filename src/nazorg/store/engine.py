@@ -142,8 +142,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
+
+#: The execution option of a connection that only reads (`reading`).
+READ_ONLY = "nazorg_read_only"
 
 #: One lock per SQLite engine: the threads of one process (the web app's) queue here, in order,
 #: for the database's single write lock, instead of in SQLite's busy handler, which polls with
@@ -176,3 +180,16 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A unit of work that only reads, and is never committed (whatever it wrote is rolled back).
+
+    On SQLite it starts with a plain (deferred) BEGIN and skips the process lock: in WAL mode a
+    reader sees the last commit and neither waits for the writer nor holds it up, so a request
+    that only reads (a session check) does not queue behind a page being written. Anything that
+    writes, or reads in order to write, belongs in `transaction`."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.connection(execution_options={READ_ONLY: True})
+        yield session
