@@ -159,3 +159,18 @@ def test_idle_time_counts_from_the_last_written_request(clocked: tuple[Site, lis
     gone = client.get("/")
     assert gone.status_code == 303 and gone.headers["location"].startswith("/login")
     assert _last_seen(site) == []  # the idle session is ended, not only refused
+
+
+def test_dates_are_formatted_per_amsterdam_day_whatever_the_time() -> None:
+    from datetime import UTC, datetime
+
+    from nazorg.web.format import filters
+
+    nl, en = filters("nl"), filters("en")
+    late = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # already Monday 2 March in Amsterdam
+    for _ in range(2):  # the second time from the cache
+        assert nl["short_date"](late) == "ma 2 mrt"
+        assert nl["short_date"](datetime(2026, 3, 2, 8, 0, tzinfo=UTC)) == "ma 2 mrt"
+        assert nl["long_date"](date(2026, 3, 16)) == "maandag 16 maart 2026"
+        assert en["long_date"](date(2026, 3, 16)) == "Monday 16 March 2026"
+        assert nl["moment"](late) == "ma 2 mrt 00:30"
