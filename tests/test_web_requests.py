@@ -18,14 +18,17 @@ from nazorg.store.engine import transaction
 from nazorg.store.models import AuditEvent, WebSession
 from tests.webapp import NOW, TODAY, Site
 
+PARAMETERS: dict[str, Any] = {}
+
 
 @contextmanager
 def statements(engine: Any) -> Iterator[list[str]]:
     """The SQL statements sent to the database inside the block (one per executemany)."""
     seen: list[str] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
         seen.append(" ".join(statement.split()))
+        PARAMETERS[seen[-1]] = parameters
 
     event.listen(engine, "before_cursor_execute", record)
     try:
@@ -174,3 +177,33 @@ def test_dates_are_formatted_per_amsterdam_day_whatever_the_time() -> None:
         assert nl["long_date"](date(2026, 3, 16)) == "maandag 16 maart 2026"
         assert en["long_date"](date(2026, 3, 16)) == "Monday 16 March 2026"
         assert nl["moment"](late) == "ma 2 mrt 00:30"
+
+
+def test_the_answers_to_review_are_read_through_their_own_index(engine: Any) -> None:
+    """A conversation's page reads the few unverified answers, not the whole audit trail (which
+    grows with every page shown)."""
+    from nazorg.services import reply_state
+    from nazorg.store.models.audit import UNVERIFIED
+
+    assert f"action = '{reply_state.TO_REVIEW}'" == UNVERIFIED
+    with transaction(engine) as session:
+        audit.audit_reads(
+            session, now=NOW, actor="t", action="followup.show", entity="followup", seen=[("E1", 7)]
+        )
+        audit.record(
+            session,
+            now=NOW,
+            actor="t",
+            action=reply_state.TO_REVIEW,
+            entity="followup",
+            entity_id=7,
+            details="antwoord van een ander adres",
+        )
+    with transaction(engine) as session, statements(engine) as seen:
+        found = reply_state.to_review(session, 7)
+        assert [r.details for r in found] == ["antwoord van een ander adres"]
+        assert reply_state.to_review(session, 8) == []
+        query = next(s for s in seen if s.startswith("SELECT audit_event.at"))
+        explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+        plan = session.connection().exec_driver_sql(explain + query, PARAMETERS[query]).all()
+    assert "ix_audit_event_unverified" in " ".join(str(row) for row in plan), plan
