@@ -162,9 +162,16 @@ def holder_of(
 
 
 def find(
-    session: Session, filters: Filters, *, limit: int | None = None, offset: int = 0
+    session: Session,
+    filters: Filters,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    attention: bool = True,
 ) -> list[AgendaItem]:
-    """The conversations that match, earliest first, each with who holds it."""
+    """The conversations that match, earliest first, each with who holds it and (unless
+    `attention` is False: the caller adds it with `with_attention`, once for several lists)
+    what the answers to its invites ask for."""
     query = _query(session, filters).order_by(col(FollowUp.start_local), col(FollowUp.id))
     # The period's bounds on the start time too (a conversation starts on its planned day), so
     # the database reads in agenda order (status, start, id) and stops at the page's end instead
@@ -186,7 +193,7 @@ def find(
         ):
             continue
         items.append(AgendaItem(followup, employee, holder))
-    return with_attention(session, items)
+    return with_attention(session, items) if attention else items
 
 
 def with_attention(session: Session, items: list[AgendaItem]) -> list[AgendaItem]:

@@ -71,20 +71,29 @@ def answers(session: Session, followups: Iterable[FollowUp]) -> dict[int, list[A
     return {k: list(v.values()) for k, v in latest.items()}
 
 
-def attention(session: Session, followups: Iterable[FollowUp]) -> dict[int, tuple[str, ...]]:
-    """The labels of the module docstring per open conversation id (none: not in the map)."""
+def attention(
+    session: Session,
+    followups: Iterable[FollowUp],
+    *,
+    known: dict[int, list[Answer]] | None = None,
+) -> dict[int, tuple[str, ...]]:
+    """The labels of the module docstring per open conversation id (none: not in the map);
+    `known`: their `answers`, when the caller read them already."""
     open_ = [f for f in followups if f.id is not None and f.status == PLANNED]
     if not open_:
         return {}
     found: dict[int, list[str]] = {}
-    for followup_id, given in answers(session, open_).items():
+    sequences = {f.id: f.sequence for f in open_}
+    given_by_id = known if known is not None else answers(session, open_)
+    for followup_id, given in given_by_id.items():
+        if followup_id not in sequences:
+            continue
         for answer in given:
             if answer.partstat != "DECLINED":
                 continue
             label = {"leader": NEEDS_NEW_TIME, "employee": CONTACT_EMPLOYEE}.get(answer.role)
             if label and label not in found.get(followup_id, []):
                 found.setdefault(followup_id, []).append(label)
-    sequences = {f.id: f.sequence for f in open_}
     proposals = session.exec(
         select(CounterProposal.followup_id, CounterProposal.sequence)
         .where(col(CounterProposal.followup_id).in_(sorted(f.id for f in open_ if f.id)))
