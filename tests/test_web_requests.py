@@ -207,3 +207,43 @@ def test_the_answers_to_review_are_read_through_their_own_index(engine: Any) -> 
         explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
         plan = session.connection().exec_driver_sql(explain + query, PARAMETERS[query]).all()
     assert "ix_audit_event_unverified" in " ".join(str(row) for row in plan), plan
+
+
+def test_writers_of_one_sqlite_file_take_turns_through_a_file_lock(sqlite_url: str) -> None:
+    """A transaction holds an exclusive flock that another process would wait on (the kernel
+    wakes it at once, where SQLite's busy handler polls with sleeps); a read takes none."""
+    import fcntl
+    import os
+    from pathlib import Path
+
+    from nazorg.store.engine import make_engine, reading
+    from nazorg.store.migrate import upgrade
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    path = engine.url.database + ".writer"
+
+    def free() -> bool:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return True
+        finally:
+            os.close(fd)
+
+    with transaction(engine) as session:
+        session.exec(select(AuditEvent)).all()
+        assert not free()
+    assert free()
+    with reading(engine) as session:
+        session.exec(select(AuditEvent)).all()
+        assert free()
+    with pytest.raises(RuntimeError), transaction(engine):
+        raise RuntimeError("rolled back")
+    assert free()
+    assert oct(Path(path).stat().st_mode & 0o777) == "0o600"
+    engine.dispose()
