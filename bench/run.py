@@ -457,15 +457,24 @@ def goals(results: dict[str, Any]) -> dict[str, Any]:
                 "detail": f"{small_run['written']} items: {small_run['maxrss_mb']} MB, "
                 f"{large_run['written']} items: {large_run['maxrss_mb']} MB (+{growth:.1f})",
             }
+    pages = ("dashboard", "agenda", "conversation")
     for db, figures in (results.get("web") or {}).items():
-        worst = max(figures[page]["p95_ms"] for page in ("dashboard", "agenda", "conversation"))
-        verdict[f"web p95 under 150 ms ({db})"] = {
+        # Two verdicts: at saturation (no think time; mostly queueing on the server's cores) and
+        # paced at a stated rate below it (a busy but not overloaded day).
+        worst = max(figures[page]["p95_ms"] for page in pages)
+        verdict[f"web p95 under 150 ms, 20 users without think time ({db})"] = {
             "met": worst < 150,
-            "detail": ", ".join(
-                f"{page} {figures[page]['p95_ms']} ms"
-                for page in ("dashboard", "agenda", "conversation")
-            ),
+            "detail": ", ".join(f"{page} {figures[page]['p95_ms']} ms" for page in pages)
+            + f" at {figures['requests_per_s']} requests/s",
         }
+        paced = figures.get("paced")
+        if paced:
+            worst = max(paced[page]["p95_ms"] for page in pages)
+            verdict[f"web p95 under 150 ms at {paced['rate_per_s']} requests/s ({db})"] = {
+                "met": worst < 150,
+                "detail": ", ".join(f"{page} {paced[page]['p95_ms']} ms" for page in pages)
+                + f" ({paced['share_of_saturation']:.0%} of saturation)",
+            }
     for db, months in (results.get("report") or {}).items():
         times = [(t["wall_s"], t["cpu_s"], m, f) for m, fs in months.items() for f, t in fs.items()]
         wall, cpu, month, fmt = max(times)
@@ -567,13 +576,17 @@ def report(results: dict[str, Any]) -> str:
     rows = [[name, f"{f['median_s']:.3f}"] for name, f in results["startup"]["commands"].items()]
     out += [table(rows, ["command", "s"])]
     if results.get("web"):
-        rows = [
-            [db, page, str(f[page]["p50_ms"]), str(f[page]["p95_ms"]), str(f["requests_per_s"])]
-            for db, f in results["web"].items()
-            for page in ("dashboard", "agenda", "conversation")
-        ]
-        out += ["", "Web app, 20 users at once (ms)"]
-        out += [table(rows, ["database", "page", "p50", "p95", "requests/s"])]
+        rows = []
+        for db, f in results["web"].items():
+            paced = f.get("paced") or {}
+            for page in ("dashboard", "agenda", "conversation"):
+                rows.append([db, "saturation", page, str(f[page]["p50_ms"]),
+                             str(f[page]["p95_ms"]), str(f["requests_per_s"])])  # fmt: skip
+            for page in ("dashboard", "agenda", "conversation") if paced else ():
+                rows.append([db, "paced", page, str(paced[page]["p50_ms"]),
+                             str(paced[page]["p95_ms"]), str(paced["rate_per_s"])])  # fmt: skip
+        out += ["", "Web app, 20 users: without think time, then paced (ms)"]
+        out += [table(rows, ["database", "load", "page", "p50", "p95", "requests/s"])]
     if results.get("report"):
         rows = [
             [db, month, fmt, f"{t['wall_s']:.2f}", f"{t['cpu_s']:.2f}"]
@@ -609,6 +622,12 @@ def main() -> None:
     parser.add_argument("--no-web", action="store_true", help="leave the web app's load out")
     parser.add_argument("--no-report", action="store_true", help="leave the monthly report out")
     parser.add_argument("--web-rounds", type=int, default=15, help="requests per user per page")
+    parser.add_argument(
+        "--web-rate",
+        type=float,
+        default=None,
+        help="paced web load, requests/s (default: 40%% of the saturation figure)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep bench/.work (databases)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
@@ -738,7 +757,11 @@ def measure(
         for name in results["databases"]:
             log(f"web: {name}, {largest} history, 20 users")
             results["web"][name] = web_measure(
-                urls[(name, largest)], TODAY, clean_env(), rounds=args.web_rounds
+                urls[(name, largest)],
+                TODAY,
+                clean_env(),
+                rounds=args.web_rounds,
+                rate=args.web_rate,
             )
             log(f"  {results['web'][name]}")
     return results

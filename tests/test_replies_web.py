@@ -163,3 +163,32 @@ def test_an_answer_from_another_sender_is_shown_to_staff_only_to_review(
     assert "Te beoordelen" not in lars.text and "secretariaat@" not in lars.text
     sector = site.client("sector").get(path)
     assert "secretariaat@" not in sector.text
+
+
+def test_the_dashboard_reads_the_answers_once_for_its_three_lists(
+    answered: tuple[Site, int],
+) -> None:
+    from sqlalchemy import event
+
+    from nazorg.core.access import Principal
+    from nazorg.services import dashboard
+
+    site, _proposal = answered
+    staff = Principal(name="tineke", roles=frozenset({"staff"}))
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    with transaction(site.engine) as session:
+        event.listen(site.engine, "before_cursor_execute", record)
+        try:
+            board = dashboard.overview(
+                session, staff, today=date(2026, 3, 16), now=NOW, settings=site.settings
+            )
+        finally:
+            event.remove(site.engine, "before_cursor_execute", record)
+    labels = {i.followup.id: i.attention for i in board.this_week.items}
+    assert labels == {site.e1_checkin: ("tijdvoorstel",), site.e3_checkin: ("nieuwe tijd nodig",)}
+    # Once for the three lists, once for the list needing action (and once to find its rows).
+    assert len([s for s in seen if "FROM attendee_reply" in s]) == 3

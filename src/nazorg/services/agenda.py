@@ -86,14 +86,20 @@ LEADER = aliased(Employee, name="leader")
 
 def _query(session: Session, filters: Filters, *columns: Any) -> Any:
     """The conversations matching `filters`, joined with their employee and that employee's
-    leader; `columns` replaces what is selected (a count selects only that)."""
-    query = (
-        select(*(columns or (FollowUp, Employee, LEADER)))
-        .select_from(FollowUp)
-        .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
-        .outerjoin(LEADER, col(LEADER.personnel_number) == col(Employee.leader_number))
-        .where(col(FollowUp.status).in_(filters.statuses))
-    )
+    leader; `columns` replaces what is selected (a count selects only that). A count without a
+    condition on the employee (team, holder) reads the conversations alone: every conversation
+    has its employee (a foreign key), so the join would only cost a lookup per row."""
+    query = select(*(columns or (FollowUp, Employee, LEADER))).select_from(FollowUp)
+    if (
+        not columns
+        or filters.team is not None
+        or filters.teams is not None
+        or filters.holder is not None
+    ):
+        query = query.join(
+            Employee, col(Employee.personnel_number) == col(FollowUp.employee_number)
+        ).outerjoin(LEADER, col(LEADER.personnel_number) == col(Employee.leader_number))
+    query = query.where(col(FollowUp.status).in_(filters.statuses))
     if filters.start is not None:
         query = query.where(FollowUp.due_on >= filters.start)
     if filters.end is not None:
@@ -156,9 +162,16 @@ def holder_of(
 
 
 def find(
-    session: Session, filters: Filters, *, limit: int | None = None, offset: int = 0
+    session: Session,
+    filters: Filters,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    attention: bool = True,
 ) -> list[AgendaItem]:
-    """The conversations that match, earliest first, each with who holds it."""
+    """The conversations that match, earliest first, each with who holds it and (unless
+    `attention` is False: the caller adds it with `with_attention`, once for several lists)
+    what the answers to its invites ask for."""
     query = _query(session, filters).order_by(col(FollowUp.start_local), col(FollowUp.id))
     # The period's bounds on the start time too (a conversation starts on its planned day), so
     # the database reads in agenda order (status, start, id) and stops at the page's end instead
@@ -180,7 +193,7 @@ def find(
         ):
             continue
         items.append(AgendaItem(followup, employee, holder))
-    return with_attention(session, items)
+    return with_attention(session, items) if attention else items
 
 
 def with_attention(session: Session, items: list[AgendaItem]) -> list[AgendaItem]:

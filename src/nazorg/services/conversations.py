@@ -89,10 +89,12 @@ def search(
     now: datetime,
     limit: int = 50,
     offset: int = 0,
+    attention: bool = True,
 ) -> Page:
-    """One page of the conversations the principal may see; the read is audited."""
+    """One page of the conversations the principal may see; the read is audited. Without
+    `attention` the items lack what their answers ask for (`agenda.find`)."""
     scoped = scope(principal, filters)
-    items = agenda.find(session, scoped, limit=limit, offset=offset)
+    items = agenda.find(session, scoped, limit=limit, offset=offset, attention=attention)
     _audit_shown(session, principal, items, now=now, action="agenda.show")
     at_most = offset + COUNT_AHEAD
     total = agenda.count(session, scoped, at_most=at_most)
@@ -156,8 +158,12 @@ def view(
     settings: Settings,
 ) -> ConversationView:
     """One conversation for its page: who, when, what the next run sends, what was sent."""
-    item = agenda.with_attention(session, [_item(session, principal, followup_id)])[0]
+    item = _item(session, principal, followup_id)
     followup = item.followup
+    # The answers once, for what they ask for and for the page's own list.
+    given = reply_state.answers(session, [followup])
+    labels = reply_state.attention(session, [followup], known=given)
+    item = replace(item, attention=labels.get(followup_id, ()))
     staff = principal.has(STAFF)
     incident = (
         session.get(Incident, followup.incident_id) if staff and followup.incident_id else None
@@ -186,7 +192,7 @@ def view(
         sent=sent,
         may_record=open_,
         may_decline=open_ and staff and followup.incident_id is not None,
-        answers=reply_state.current_answers(session, followup),
+        answers=given.get(followup_id, []),
         proposals=counters.for_followup(session, followup_id),
         may_decide=open_ and staff,
         to_review=reply_state.to_review(session, followup_id) if staff else [],

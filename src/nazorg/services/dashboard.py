@@ -4,7 +4,7 @@ sector leadership has no conversations to see (their start page is the report)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -53,17 +53,23 @@ def overview(
     next_week = Filters(start=monday + timedelta(days=7), end=monday + timedelta(days=13))
 
     def page(filters: Filters) -> Page:
-        return conversations.search(session, principal, filters, now=now, limit=limit)
+        return conversations.search(
+            session, principal, filters, now=now, limit=limit, attention=False
+        )
 
+    # What the answers ask for, read once for the three lists instead of once per list.
+    pages = [page(this_week), page(next_week), page(conversations.overdue_filters(today, settings))]
+    labelled = iter(agenda.with_attention(session, [i for p in pages for i in p.items]))
+    pages = [replace(p, items=[next(labelled) for _ in p.items]) for p in pages]
     staff = principal.has(STAFF)
     last_run = (
         session.exec(select(Run).order_by(col(Run.id).desc()).limit(1)).first() if staff else None
     )
     return Dashboard(
         week_start=monday,
-        this_week=page(this_week),
-        next_week=page(next_week),
-        overdue=page(conversations.overdue_filters(today, settings)),
+        this_week=pages[0],
+        next_week=pages[1],
+        overdue=pages[2],
         last_run=last_run,
         deliveries=delivery_summary(session, now=now) if staff else None,
         attention=_attention(session, principal, now=now, limit=limit),

@@ -21,16 +21,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from nazorg.core.planning import PLANNED
 from nazorg.store.models import AttendeeReply, AuditEvent, CounterProposal, FollowUp
+from nazorg.store.models.audit import UNVERIFIED
 from nazorg.store.models.replies import OPEN
 
 NEEDS_NEW_TIME = "nieuwe tijd nodig"
 CONTACT_EMPLOYEE = "contact opnemen met medewerker"
 PROPOSAL = "tijdvoorstel"
-TO_REVIEW = "followup.reply.unverified"
+TO_REVIEW = "followup.reply.unverified"  # the `UNVERIFIED` rows of the audit trail
 
 
 @dataclass(frozen=True)
@@ -69,20 +71,29 @@ def answers(session: Session, followups: Iterable[FollowUp]) -> dict[int, list[A
     return {k: list(v.values()) for k, v in latest.items()}
 
 
-def attention(session: Session, followups: Iterable[FollowUp]) -> dict[int, tuple[str, ...]]:
-    """The labels of the module docstring per open conversation id (none: not in the map)."""
+def attention(
+    session: Session,
+    followups: Iterable[FollowUp],
+    *,
+    known: dict[int, list[Answer]] | None = None,
+) -> dict[int, tuple[str, ...]]:
+    """The labels of the module docstring per open conversation id (none: not in the map);
+    `known`: their `answers`, when the caller read them already."""
     open_ = [f for f in followups if f.id is not None and f.status == PLANNED]
     if not open_:
         return {}
     found: dict[int, list[str]] = {}
-    for followup_id, given in answers(session, open_).items():
+    sequences = {f.id: f.sequence for f in open_}
+    given_by_id = known if known is not None else answers(session, open_)
+    for followup_id, given in given_by_id.items():
+        if followup_id not in sequences:
+            continue
         for answer in given:
             if answer.partstat != "DECLINED":
                 continue
             label = {"leader": NEEDS_NEW_TIME, "employee": CONTACT_EMPLOYEE}.get(answer.role)
             if label and label not in found.get(followup_id, []):
                 found.setdefault(followup_id, []).append(label)
-    sequences = {f.id: f.sequence for f in open_}
     proposals = session.exec(
         select(CounterProposal.followup_id, CounterProposal.sequence)
         .where(col(CounterProposal.followup_id).in_(sorted(f.id for f in open_ if f.id)))
@@ -131,7 +142,9 @@ def to_review(session: Session, followup_id: int) -> list[Review]:
     reader is staff)."""
     rows = session.exec(
         select(AuditEvent.at, AuditEvent.details)
-        .where(AuditEvent.action == TO_REVIEW)
+        # The condition of the partial index, as written there (a bound parameter would not
+        # let the database prove the index covers the query, and it would read the whole trail).
+        .where(text(f"audit_event.{UNVERIFIED}"))
         .where(AuditEvent.entity == "followup")
         .where(AuditEvent.entity_id == str(followup_id))
         .order_by(col(AuditEvent.at), col(AuditEvent.id))

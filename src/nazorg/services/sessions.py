@@ -63,8 +63,7 @@ class Resumed:
     csrf_token: str
 
 
-def resume(session: Session, token: str, *, now: datetime, idle: timedelta) -> Resumed | None:
-    """The account of a live session, or None (unknown, ended, idle too long, or disabled)."""
+def _find(session: Session, token: str) -> tuple[WebSession, UserAccount] | None:
     if not token or len(token) > 200:
         return None
     row = session.exec(
@@ -72,9 +71,32 @@ def resume(session: Session, token: str, *, now: datetime, idle: timedelta) -> R
         .join(UserAccount, col(UserAccount.id) == col(WebSession.user_id))
         .where(WebSession.token_hash == _digest(token))
     ).first()
-    if row is None:
+    return None if row is None else (row[0], row[1])
+
+
+def peek(session: Session, token: str, *, now: datetime, idle: timedelta) -> Resumed | None:
+    """The account of a live session that needs no write now: its last request is less than
+    TOUCH_EVERY (and less than `idle`) ago and its account is enabled. Reads only, so it may run
+    without the write lock (`nazorg.store.engine.reading`); None means "ask `resume`", which
+    decides (and writes: the new last-seen time, or the end of the session)."""
+    found = _find(session, token)
+    if found is None:
         return None
-    web, account = row
+    web, account = found
+    since = now - web.last_seen_at
+    if account.disabled or since >= TOUCH_EVERY or since > idle:
+        return None
+    return Resumed(account, web.csrf_token)
+
+
+def resume(session: Session, token: str, *, now: datetime, idle: timedelta) -> Resumed | None:
+    """The account of a live session, or None (unknown, ended, idle too long, or disabled).
+    The last-seen time is written when it is TOUCH_EVERY or more behind `now`, so a session
+    is written at most once a minute however many pages it asks for."""
+    found = _find(session, token)
+    if found is None:
+        return None
+    web, account = found
     if account.disabled or now - web.last_seen_at > idle:
         session.delete(web)
         return None

@@ -30,8 +30,14 @@ def session_principal(request: Request) -> Principal | None:
     if token is None:
         return None
     idle = timedelta(minutes=ctx.settings.web.session_idle_minutes)
-    with ctx.transaction() as session:
-        resumed = sessions.resume(session, token, now=ctx.now(), idle=idle)
+    now = ctx.now()
+    # Most requests come within a minute of the last one: a read without the write lock. The
+    # others (last-seen time to write, session to end, unknown token) take a transaction.
+    with ctx.reading() as session:
+        resumed = sessions.peek(session, token, now=now, idle=idle)
+    if resumed is None:
+        with ctx.transaction() as session:
+            resumed = sessions.resume(session, token, now=now, idle=idle)
     if resumed is None:
         return None
     principal = users.principal_of(resumed.account)

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from nazorg.core.access import Principal
-from nazorg.store.engine import transaction
+from nazorg.store.engine import reading, transaction
 from nazorg.store.retry import run_transaction
 
 if TYPE_CHECKING:
@@ -40,6 +40,12 @@ class WebContext:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed before the response is made, rolled back on error."""
         with transaction(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A unit of work that only reads: no write lock on SQLite, never committed."""
+        with reading(self.engine) as session:
             yield session
 
     def run(self, work: Callable[[Session], T]) -> T:

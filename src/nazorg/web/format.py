@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from nazorg.core.clock import AMSTERDAM
@@ -29,11 +30,25 @@ def filters(language: str) -> dict[str, Any]:
 
     locale = LOCALES.get(language, "nl_NL")
 
+    # A page shows the same few days many times (50 rows of one week): each day is formatted
+    # by Babel once per process, then taken from the cache.
+    @lru_cache(maxsize=4096)
+    def _long(day: date) -> str:
+        return format_date(day, "EEEE d MMMM y", locale=locale)
+
+    @lru_cache(maxsize=4096)
+    def _short(day: date) -> str:
+        return format_date(day, "EEE d MMM", locale=locale).replace(".", "")
+
+    def _day(value: date | datetime) -> date:
+        local = _local(value)
+        return local.date() if isinstance(local, datetime) else local
+
     def long_date(value: date | datetime) -> str:
-        return format_date(_local(value), "EEEE d MMMM y", locale=locale)
+        return _long(_day(value))
 
     def short_date(value: date | datetime) -> str:
-        return format_date(_local(value), "EEE d MMM", locale=locale).replace(".", "")
+        return _short(_day(value))
 
     def iso_date(value: date | datetime) -> str:
         local = _local(value)

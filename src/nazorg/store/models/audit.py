@@ -10,17 +10,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
 from nazorg.store.models.types import utc_column
 
+#: The rows of `ix_audit_event_unverified`: answers from a sender who is not the invitee.
+UNVERIFIED = "action = 'followup.reply.unverified'"
+
 
 class AuditEvent(SQLModel, table=True):
     """Who did what to which record, and when (AVG: health data about named people)."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        # The answers to review on a conversation's page (`nazorg.services.reply_state`): the
+        # trail grows with every page shown, these few rows do not, so they have their own index.
+        sa.Index(
+            "ix_audit_event_unverified",
+            "entity_id",
+            postgresql_where=sa.text(UNVERIFIED),
+            sqlite_where=sa.text(UNVERIFIED),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=utc_column())
