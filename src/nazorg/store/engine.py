@@ -9,7 +9,6 @@ advisory lock (`nazorg.store.locks`).
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import weakref
 from collections.abc import Iterator
@@ -24,11 +23,6 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session
 
 from nazorg.core.errors import ConfigError, DatabaseError
-
-if sys.platform != "win32":
-    import fcntl
-else:  # pragma: no cover - no flock: processes queue in SQLite's busy handler
-    fcntl = None
 
 
 def safe_url(url: str) -> str:
@@ -155,55 +149,10 @@ def _configure_sqlite(engine: Engine) -> None:
 #: The execution option of a connection that only reads (`reading`).
 READ_ONLY = "nazorg_read_only"
 
-
-class _WriterLock:
-    """The turn to write on one SQLite database: first among the threads of this process (an
-    RLock, taken in order), then among processes, through an exclusive `flock` on a file next
-    to the database (`<database>.writer`), which the kernel hands to the next waiter as soon as
-    it is released. Without it, processes meet in SQLite's busy handler, which polls with
-    growing sleeps (up to 100 ms) and lets a waiter starve for seconds while the other process
-    takes the lock again and again (2 web workers under load). Re-entrant within a thread."""
-
-    def __init__(self, database: str | None) -> None:
-        self._threads = threading.RLock()
-        self._path = database + ".writer" if database and fcntl is not None else None
-        self._fd: int | None = None
-        self._depth = 0
-
-    def _file(self) -> int | None:
-        if self._fd is None and self._path is not None:
-            try:
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            except OSError:  # a read-only folder: SQLite's own lock still holds
-                self._path = None
-        return self._fd
-
-    def __enter__(self) -> None:
-        self._threads.acquire()
-        try:
-            fd = self._file() if self._depth == 0 else None
-            if fd is not None and fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:
-            self._threads.release()
-            raise
-        self._depth += 1
-
-    def __exit__(self, *_exc: object) -> None:
-        self._depth -= 1
-        try:
-            if self._depth == 0 and self._fd is not None and fcntl is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            self._threads.release()
-
-    def __del__(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-
-
-#: One writer lock per SQLite engine (`_WriterLock`).
-_SQLITE_LOCKS: weakref.WeakKeyDictionary[Engine, _WriterLock] = weakref.WeakKeyDictionary()
+#: One lock per SQLite engine: the threads of one process (the web app's) queue here, in order,
+#: for the database's single write lock, instead of in SQLite's busy handler, which polls with
+#: growing sleeps and lets a waiter starve for seconds under load.
+_SQLITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()
 
 
@@ -213,9 +162,7 @@ def _process_lock(engine: Engine) -> AbstractContextManager[Any]:
     with _LOCKS_GUARD:
         lock = _SQLITE_LOCKS.get(engine)
         if lock is None:
-            database = engine.url.database
-            on_disk = database and database != ":memory:" and not database.startswith("file:")
-            lock = _SQLITE_LOCKS[engine] = _WriterLock(database if on_disk else None)
+            lock = _SQLITE_LOCKS[engine] = threading.RLock()
     return lock
 
 
@@ -224,8 +171,8 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back (nothing written) on error.
 
     On SQLite, where every transaction takes the write lock at its start (BEGIN IMMEDIATE), the
-    threads of one process, then the processes, take turns through `_WriterLock` first; SQLite's
-    own lock (and busy timeout) remains for anything else that writes to the file."""
+    threads of one process take turns through a lock of the process first (see `_SQLITE_LOCKS`);
+    processes still queue on SQLite's own lock."""
     with _process_lock(engine), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
