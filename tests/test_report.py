@@ -394,3 +394,32 @@ def test_the_pdf_opens_and_is_deterministic(engine: Any, tmp_path: Any) -> None:
     assert "Nazorg na incidenten: februari 2026" in text
     assert "Overige teams" in text and "Totaal" in text and "Persoon" not in text
     assert "<3" in text
+
+
+def test_the_trend_read_beside_gives_the_same_report_on_another_thread(
+    engine: Any, monkeypatch: Any
+) -> None:
+    """`beside=True` reads the trend's months on a second connection while the period is
+    counted: the same report as reading them in the session, and not on the caller's thread
+    (a file database and PostgreSQL share their data between connections)."""
+    import threading
+
+    from nazorg.services.report import figures
+
+    with transaction(engine) as session:
+        history(session, 2026)
+    seen: list[int] = []
+    real_trend = figures.trend
+
+    def trend(*args: Any, **kwargs: Any) -> Any:
+        seen.append(threading.get_ident())
+        return real_trend(*args, **kwargs)
+
+    period = Period(date(2026, 2, 1))
+    with transaction(engine) as session:
+        alone = build(session, period, OPTIONS, calendar=WorkCalendar())
+    monkeypatch.setattr(figures, "trend", trend)
+    with transaction(engine) as session:
+        beside = build(session, period, OPTIONS, calendar=WorkCalendar(), beside=True)
+    assert beside == alone and len(beside.trend) == 12
+    assert seen and seen[0] != threading.get_ident()

@@ -60,7 +60,13 @@ def read(
     if fmt == "pdf":
         preload_pdf_engine()
     report = build(
-        session, period, options(settings), team=team, calendar=calendar, progress=progress
+        session,
+        period,
+        options(settings),
+        team=team,
+        calendar=calendar,
+        progress=progress,
+        beside=True,
     )
     data = render_format(report, fmt, language=settings.language, override=settings.templates_dir)
     tick(progress, STEPS, STEPS)

@@ -15,9 +15,13 @@ Rules (issue 14, on top of `nazorg.core.suppression`):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from nazorg.core.charts import MonthFigures
@@ -40,8 +44,10 @@ from nazorg.services.report import figures, retained
 from nazorg.services.report.cases import CaseRow, case_table
 from nazorg.services.report.figures import PARTITION, Counts, kind_column
 from nazorg.services.report.period import Period
+from nazorg.store.engine import reading
 
 TOTAL = "totaal"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -87,11 +93,24 @@ def build(
     team: str | None = None,
     calendar: WorkCalendar | None = None,
     progress: Progress | None = None,
+    beside: bool = False,
 ) -> Report:
     """The published report of `period` (module doc); `team`: that team's row and the total.
     `progress(done, STEPS)` hears each of its steps (counting, publishing, the trend, the reports'
-    table); the caller adds the last, rendering."""
+    table); the caller adds the last, rendering. `beside`: read the trend's months on a second
+    connection while the period is counted (`_read_beside`), for a caller whose transaction has
+    written nothing the report counts."""
     calendar = calendar or WorkCalendar()
+    months = period.trend_months()
+    if period.span == 1:
+        months = months[:-1]  # the report's own month comes from its total row
+
+    def live_trend(reader: Session) -> list[figures.TrendMonth]:
+        return figures.trend(
+            reader, months, overdue_workdays=options.overdue_workdays, calendar=calendar
+        )
+
+    live = _read_beside(session, live_trend) if beside else (lambda: live_trend(session))
     tick(progress, 0, STEPS)
     org = figures.organisation(session, period.last)
     if team is not None and team not in org.names:
@@ -112,7 +131,7 @@ def build(
     made = {name: _row(published, name, names[name], histograms[name]) for name in rows}
     shown = [made[name] for name in merged if team is None or name == team]
     tick(progress, 2, STEPS)
-    trend = _trend(session, period, options, calendar, made[TOTAL])
+    trend = _trend(session, period, options, live(), made[TOTAL])
     tick(progress, 3, STEPS)
     cases = case_table(
         session,
@@ -232,17 +251,21 @@ def _primary(value: int, k: int) -> Cell:
 
 
 def _trend(
-    session: Session, period: Period, options: Options, calendar: WorkCalendar, total: Row
+    session: Session,
+    period: Period,
+    options: Options,
+    live: list[figures.TrendMonth],
+    total: Row,
 ) -> tuple[MonthFigures, ...]:
+    """The trend's months: the live figures (`live`, the report's own month left out for a
+    one-month report) with the purge's retained counts; the report's own month from `total`."""
     months = period.trend_months()
-    live = figures.trend(
-        session, months, overdue_workdays=options.overdue_workdays, calendar=calendar
-    )
     result = []
-    for month, figures_of_month in zip(months, live, strict=True):
+    for month in months:
         if period.span == 1 and month == period.until:
             result.append(MonthFigures(month, total.cells["incidents"], total.held_on_time_share))
             continue
+        figures_of_month = live[months.index(month)]
         kept = Counts(kinds=list(options.kinds))
         retained.add(session, kept, Period(month))
         incidents = figures_of_month.incidents + kept.total["incidents"]
@@ -260,3 +283,33 @@ def _trend(
             )
         )
     return tuple(result)
+
+
+def _read_beside(session: Session, work: Callable[[Session], _T]) -> Callable[[], _T]:
+    """Start `work` on a thread of its own, in a read-only session on a second connection, and
+    give the way to wait for its result. The database reads both connections at once (SQLite
+    lets a reader run beside the writer in WAL mode and releases Python's lock while it reads;
+    PostgreSQL is a server), so the trend's twelve months cost no time of their own. Where a
+    second connection cannot see the same data (an in-memory SQLite database, a session bound
+    to a connection), `work` runs in `session` when asked."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine) or not _shared_by_connections(bind):
+        return lambda: work(session)
+    engine = bind
+
+    def in_reading() -> _T:
+        with reading(engine) as reader:
+            return work(reader)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
+    future = pool.submit(in_reading)
+    pool.shutdown(wait=False)
+    return future.result
+
+
+def _shared_by_connections(engine: Engine) -> bool:
+    """Whether a second connection reads the same database: a server, or an SQLite file."""
+    if engine.dialect.name != "sqlite":
+        return True
+    database = engine.url.database or ""
+    return database not in ("", ":memory:") and Path(database).is_file()
