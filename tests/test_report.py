@@ -399,27 +399,37 @@ def test_the_pdf_opens_and_is_deterministic(engine: Any, tmp_path: Any) -> None:
 def test_the_trend_read_beside_gives_the_same_report_on_another_thread(
     engine: Any, monkeypatch: Any
 ) -> None:
-    """`beside=True` reads the trend's months on a second connection while the period is
-    counted: the same report as reading them in the session, and not on the caller's thread
-    (a file database and PostgreSQL share their data between connections)."""
+    """`beside=True` reads the trend's months and the R&O's violence point on connections of
+    their own while the period is counted: the same report as reading them in the session, and
+    not on the caller's thread (a file database and PostgreSQL share their data between
+    connections)."""
     import threading
 
     from nazorg.services.report import figures
 
     with transaction(engine) as session:
         history(session, 2026)
-    seen: list[int] = []
-    real_trend = figures.trend
+    seen: dict[str, int] = {}
 
-    def trend(*args: Any, **kwargs: Any) -> Any:
-        seen.append(threading.get_ident())
-        return real_trend(*args, **kwargs)
+    def watched(name: str) -> Any:
+        real = getattr(figures, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            seen[name] = threading.get_ident()
+            return real(*args, **kwargs)
+
+        return call
 
     period = Period(date(2026, 2, 1))
     with transaction(engine) as session:
         alone = build(session, period, OPTIONS, calendar=WorkCalendar())
-    monkeypatch.setattr(figures, "trend", trend)
+    monkeypatch.setattr(figures, "trend", watched("trend"))
+    monkeypatch.setattr(figures, "violence_points", watched("violence_points"))
     with transaction(engine) as session:
         beside = build(session, period, OPTIONS, calendar=WorkCalendar(), beside=True)
     assert beside == alone and len(beside.trend) == 12
-    assert seen and seen[0] != threading.get_ident()
+    assert set(seen) == {"trend", "violence_points"}
+    assert threading.get_ident() not in seen.values()
+    assert (
+        beside.total.cells["ro_with_violence_point"] == alone.total.cells["ro_with_violence_point"]
+    )

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -97,9 +97,9 @@ def build(
 ) -> Report:
     """The published report of `period` (module doc); `team`: that team's row and the total.
     `progress(done, STEPS)` hears each of its steps (counting, publishing, the trend, the reports'
-    table); the caller adds the last, rendering. `beside`: read the trend's months on a second
-    connection while the period is counted (`_read_beside`), for a caller whose transaction has
-    written nothing the report counts."""
+    table); the caller adds the last, rendering. `beside`: read the trend's months and the R&O's
+    violence point on connections of their own while the period is counted (`_read_beside`), for
+    a caller whose transaction has written nothing the report counts."""
     calendar = calendar or WorkCalendar()
     months = period.trend_months()
     if period.span == 1:
@@ -111,11 +111,24 @@ def build(
         )
 
     live = _read_beside(session, live_trend) if beside else (lambda: live_trend(session))
+    points = None
+    if beside:  # the R&O's violence point (September: every R&O of the year) beside, too
+        points = _read_beside(
+            session,
+            lambda reader: figures.violence_points(
+                reader, period.first, period.last, options.violence_kinds
+            ),
+        )
     tick(progress, 0, STEPS)
     org = figures.organisation(session, period.last)
     if team is not None and team not in org.names:
         raise NazorgError(f"--team: onbekend team {team!r}; zie `nazorg employee list`")
-    counts = raw_counts(session, period, options, calendar)
+    if points is None:
+        counts = raw_counts(session, period, options, calendar)
+    else:
+        counts = raw_counts(session, period, replace(options, violence_kinds=()), calendar)
+        for name, n in points().items():
+            counts.teams[name]["ro_with_violence_point"] += n
     tick(progress, 1, STEPS)
     columns = counts.columns()
     per_team = {code: {c: counts.teams[code][c] for c in columns} for code in org.names}

@@ -341,14 +341,25 @@ def _cycles(
         counts.teams[team][due_name] += n
         if is_done:
             counts.teams[team][done_name] += n
-    if not violence_kinds:
-        return
-    for chunk_first, chunk_last in month_chunks(first, last):
-        _violence_points(session, counts, chunk_first, chunk_last, violence_kinds)
+    if violence_kinds:  # without: counted elsewhere (`build`'s reader beside) or not at all
+        for team, n in violence_points(session, first, last, violence_kinds).items():
+            counts.teams[team]["ro_with_violence_point"] += n
+
+
+def violence_points(
+    session: Session, first: date, last: date, violence_kinds: Sequence[str]
+) -> Counter[str]:
+    """`ro_with_violence_point` per team of the R&O planned in [first, last], a month at a time
+    (module doc); nothing without violence kinds."""
+    points: Counter[str] = Counter()
+    if violence_kinds:
+        for chunk_first, chunk_last in month_chunks(first, last):
+            _violence_points(session, points, chunk_first, chunk_last, violence_kinds)
+    return points
 
 
 def _violence_points(
-    session: Session, counts: Counts, first: date, last: date, violence_kinds: Sequence[str]
+    session: Session, points: Counter[str], first: date, last: date, violence_kinds: Sequence[str]
 ) -> None:
     """`ro_with_violence_point` of the R&O conversations planned in [first, last] (a month at
     most: the CASE of each planned day's year before is tried in turn for every row)."""
@@ -381,7 +392,7 @@ def _violence_points(
         .correlate(followup)
         .scalar_subquery()
     )
-    points = session.exec(
+    query = (
         select(Employee.team_code, func.count())
         .select_from(FollowUp)
         .join(Employee, col(Employee.personnel_number) == col(FollowUp.employee_number))
@@ -389,9 +400,9 @@ def _violence_points(
         .where(FollowUp.kind == RO)
         .where(latest_violence > func.coalesce(since, year_before))
         .group_by(col(Employee.team_code))
-    ).all()
-    for team, n in points:
-        counts.teams[team]["ro_with_violence_point"] += n
+    )
+    for team, n in session.exec(query).all():
+        points[team] += n
 
 
 @dataclass(frozen=True)
