@@ -41,6 +41,9 @@ class FollowUp(SQLModel, table=True):
         # The monthly report (issue 14): a month's leadership cycles read a range of this index
         # instead of every cycle item; a month's check-ins are counted from this index alone.
         sa.Index("ix_followup_incident_due", "incident_id", "due_on"),
+        # An employee's previous R&O (the violence agenda point, on the invite and in the
+        # report's R&O month) from the index alone.
+        sa.Index("ix_followup_employee_kind_due", "employee_number", "kind", "due_on", "status"),
         sa.Index(
             "ix_followup_checkin_figures",
             *CHECKIN_FIGURES,
