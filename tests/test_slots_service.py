@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import tempfile
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -393,5 +394,8 @@ def test_a_persons_taken_times_are_read_through_their_own_indexes(engine: Any) -
     sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
     with engine.connect() as connection:
         plan = " ".join(str(r[-1]) for r in connection.execute(text("EXPLAIN QUERY PLAN " + sql)))
-    assert "ix_followup_slot_holder_day" in plan and "ix_followup_employee_number" in plan
+    assert "ix_followup_slot_holder_day" in plan
+    # The employee's part through an index that starts with employee_number: the plain one or
+    # migration 0013's (employee_number, kind, due_on, status), whichever SQLite prefers.
+    assert re.search(r"USING (COVERING )?INDEX ix_followup_employee_\w+ \(employee_number=\?", plan)
     assert "SCAN" not in plan
