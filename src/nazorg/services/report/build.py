@@ -98,7 +98,7 @@ def build(
     """The published report of `period` (module doc); `team`: that team's row and the total.
     `progress(done, STEPS)` hears each of its steps (counting, publishing, the trend, the reports'
     table); the caller adds the last, rendering. `beside`: read the trend's months and the R&O's
-    violence point on connections of their own while the period is counted (`_read_beside`), for
+    violence point on connections of their own while the period is counted (`_read`), for
     a caller whose transaction has written nothing the report counts."""
     calendar = calendar or WorkCalendar()
     months = period.trend_months()
@@ -110,25 +110,18 @@ def build(
             reader, months, overdue_workdays=options.overdue_workdays, calendar=calendar
         )
 
-    live = _read_beside(session, live_trend) if beside else (lambda: live_trend(session))
-    points = None
-    if beside:  # the R&O's violence point (September: every R&O of the year) beside, too
-        points = _read_beside(
-            session,
-            lambda reader: figures.violence_points(
-                reader, period.first, period.last, options.violence_kinds
-            ),
-        )
+    def points(reader: Session) -> Counter[str]:
+        return figures.violence_points(reader, period.first, period.last, options.violence_kinds)
+
+    live = _read(session, live_trend, beside=beside)
+    violence = _read(session, points, beside=beside)
     tick(progress, 0, STEPS)
     org = figures.organisation(session, period.last)
     if team is not None and team not in org.names:
         raise NazorgError(f"--team: onbekend team {team!r}; zie `nazorg employee list`")
-    if points is None:
-        counts = raw_counts(session, period, options, calendar)
-    else:
-        counts = raw_counts(session, period, replace(options, violence_kinds=()), calendar)
-        for name, n in points().items():
-            counts.teams[name]["ro_with_violence_point"] += n
+    counts = raw_counts(session, period, replace(options, violence_kinds=()), calendar)
+    for name, n in violence().items():
+        counts.teams[name]["ro_with_violence_point"] += n
     tick(progress, 1, STEPS)
     columns = counts.columns()
     per_team = {code: {c: counts.teams[code][c] for c in columns} for code in org.names}
@@ -272,13 +265,12 @@ def _trend(
 ) -> tuple[MonthFigures, ...]:
     """The trend's months: the live figures (`live`, the report's own month left out for a
     one-month report) with the purge's retained counts; the report's own month from `total`."""
-    months = period.trend_months()
     result = []
-    for month in months:
+    for index, month in enumerate(period.trend_months()):
         if period.span == 1 and month == period.until:
             result.append(MonthFigures(month, total.cells["incidents"], total.held_on_time_share))
             continue
-        figures_of_month = live[months.index(month)]
+        figures_of_month = live[index]
         kept = Counts(kinds=list(options.kinds))
         retained.add(session, kept, Period(month))
         incidents = figures_of_month.incidents + kept.total["incidents"]
@@ -298,15 +290,15 @@ def _trend(
     return tuple(result)
 
 
-def _read_beside(session: Session, work: Callable[[Session], _T]) -> Callable[[], _T]:
-    """Start `work` on a thread of its own, in a read-only session on a second connection, and
-    give the way to wait for its result. The database reads both connections at once (SQLite
-    lets a reader run beside the writer in WAL mode and releases Python's lock while it reads;
-    PostgreSQL is a server), so the trend's twelve months cost no time of their own. Where a
-    second connection cannot see the same data (an in-memory SQLite database, a session bound
-    to a connection), `work` runs in `session` when asked."""
+def _read(session: Session, work: Callable[[Session], _T], *, beside: bool) -> Callable[[], _T]:
+    """The way to ask for `work`'s result: run in `session` when asked, or (`beside`) started
+    now on a thread of its own, in a read-only session on a second connection. The database
+    reads both connections at once (SQLite lets a reader run beside the writer in WAL mode and
+    releases Python's lock while it reads; PostgreSQL is a server), so the trend's twelve months
+    cost no time of their own. Where a second connection cannot see the same data (an in-memory
+    SQLite database, a session bound to a connection), `work` runs in `session` when asked."""
     bind = session.get_bind()
-    if not isinstance(bind, Engine) or not _shared_by_connections(bind):
+    if not beside or not isinstance(bind, Engine) or not _shared_by_connections(bind):
         return lambda: work(session)
     engine = bind
 

@@ -41,7 +41,7 @@ from nazorg.core.planning import (
 )
 from nazorg.core.workdays import WorkCalendar, add_months
 from nazorg.services.audit import day_start
-from nazorg.services.report.period import Period
+from nazorg.services.report.period import Period, month_end
 from nazorg.store.models import Employee, FollowUp, Incident, IncidentEmployee, Team, UTCDateTime
 
 REFERRED = "verwezen"
@@ -223,7 +223,7 @@ def month_chunks(first: date, last: date) -> list[tuple[date, date]]:
     """[first, last] cut at month ends: the first and last day of each piece."""
     pieces = []
     while first <= last:
-        end = min(last, add_months(first.replace(day=1), 1) - timedelta(days=1))
+        end = min(last, month_end(first))
         pieces.append((first, end))
         first = end + timedelta(days=1)
     return pieces
@@ -421,8 +421,6 @@ def trend(
 ) -> list[TrendMonth]:
     """Per month (first days, consecutive): incidents of the organisation, and the check-ins
     planned in it with those held on time by its end (two grouped queries for all months)."""
-    from nazorg.services.report.period import month_end
-
     first, last = months[0], month_end(months[-1])
     ends = [month_end(m) for m in months]
 
